@@ -1,0 +1,58 @@
+// One Python interpreter: a V8 isolate running Pyodide. Booting and executing are separate
+// steps so that a booted interpreter can be forked (see DESIGN.md, zygote section).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/execution.h"
+
+namespace vivarium::engine {
+
+struct BootOptions {
+  std::filesystem::path assets_dir;  // a verified Pyodide bundle (see assets.h)
+  std::filesystem::path cache_dir;   // compiled wasm / JS code caches; empty: no caching
+  // When true, Python's sys.stdin reads the host process's stdin (vivarium run);
+  // otherwise stdin is empty.
+  bool inherit_stdin = false;
+  // How long Python gets to honour KeyboardInterrupt before a hard stop.
+  std::chrono::milliseconds interrupt_grace{2000};
+  // Called from the watchdog thread if even the hard stop did not bring the interpreter
+  // back within another grace period (e.g. blocked in a host read). Optional.
+  std::function<void()> on_unresponsive;
+};
+
+class Interpreter {
+ public:
+  // Creates an isolate and boots Pyodide in it. Requires Runtime::initialize() first.
+  static std::expected<std::unique_ptr<Interpreter>, std::string> boot(const BootOptions& options);
+
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  // Runs code to completion (or until a limit hits). Never throws for Python errors.
+  ExecutionResult execute(const ExecutionRequest& request);
+
+  // False once a hard stop or a JS heap exhaustion left the interpreter unusable.
+  bool usable() const;
+
+  // Milliseconds the boot took, split into phases, for benchmarks and --verbose output.
+  struct BootTimings {
+    double wasm_ms = 0, glue_ms = 0, python_ms = 0, total_ms = 0;
+    bool wasm_cache_hit = false;
+  };
+  BootTimings boot_timings() const;
+
+  struct Impl;
+
+ private:
+  explicit Interpreter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vivarium::engine

@@ -1,0 +1,94 @@
+// vivarium's boot script: evaluated once per interpreter, before any untrusted code, and
+// returns a function that boots Pyodide. The native hooks it receives are captured in
+// this closure and never put on globalThis.
+(function (hooks) {
+  "use strict";
+
+  // Serve pyodide.asm.wasm through WebAssembly.compileStreaming, whose native handler
+  // loads compiled code from the on-disk cache: a marker buffer stands in for the 9.6 MB
+  // of wasm bytes that Pyodide would otherwise read and hand to WebAssembly.instantiate.
+  function withCachedWasm(indexURL, run) {
+    const realReadbuffer = globalThis.readbuffer;
+    const realInstantiate = WebAssembly.instantiate;
+    const wasmPath = indexURL + "pyodide.asm.wasm";
+    const markerBuffer = new ArrayBuffer(8);
+    globalThis.readbuffer = function (path) {
+      return path === wasmPath ? markerBuffer : realReadbuffer(path);
+    };
+    WebAssembly.instantiate = async function (source, imports) {
+      if (source instanceof Uint8Array && source.buffer === markerBuffer) {
+        const module = await WebAssembly.compileStreaming(hooks.wasmMarker);
+        const instance = await realInstantiate(module, imports);
+        return { instance, module };
+      }
+      return realInstantiate.apply(this, arguments);
+    };
+    const restore = () => {
+      globalThis.readbuffer = realReadbuffer;
+      WebAssembly.instantiate = realInstantiate;
+    };
+    return run().then(
+      (value) => {
+        restore();
+        return value;
+      },
+      (error) => {
+        restore();
+        throw error;
+      },
+    );
+  }
+
+  return async function boot(indexURL, home, runnerSource) {
+    const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    const pyodide = await withCachedWasm(indexURL, () =>
+      loadPyodide({
+        indexURL,
+        env: { HOME: home },
+        stdout: (line) => hooks.write(1, line + "\n"),
+        stderr: (line) => hooks.write(2, line + "\n"),
+        checkAPIVersion: true,
+      }),
+    );
+    pyodide.FS.mkdirTree(home);
+    pyodide.FS.chdir(home);
+
+    const encoder = new TextEncoder();
+    pyodide.setStdout({ write: (bytes) => hooks.writeBytes(1, bytes), isatty: false });
+    pyodide.setStderr({ write: (bytes) => hooks.writeBytes(2, bytes), isatty: false });
+    pyodide.setStdin({ read: (buffer) => hooks.readStdin(buffer), isatty: false });
+    pyodide.setInterruptBuffer(hooks.interruptBuffer);
+
+    const namespace = pyodide.globals.get("dict")();
+    pyodide.runPython(runnerSource, { globals: namespace, filename: "<vivarium>" });
+    const runPython = namespace.get("run");
+    namespace.destroy();
+
+    const FS = pyodide.FS;
+    function writeInputFile(path, bytes) {
+      const full = home + "/" + path;
+      const slash = full.lastIndexOf("/");
+      FS.mkdirTree(full.slice(0, slash));
+      FS.writeFile(full, bytes);
+    }
+
+    // One execution: copy the input files in, run the code, hand back plain JS values.
+    return async function execute(code, filename, argv, files) {
+      for (const [path, bytes] of files) writeInputFile(path, bytes);
+      let proxy = runPython(code, filename, argv);
+      if (proxy && typeof proxy.then === "function") {
+        const awaitable = proxy;
+        try {
+          proxy = await awaitable;
+        } finally {
+          awaitable.destroy?.();
+        }
+      }
+      try {
+        return proxy.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+      } finally {
+        proxy.destroy();
+      }
+    };
+  };
+});

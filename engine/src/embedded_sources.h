@@ -1,0 +1,9 @@
+// Sources compiled into the binary (generated from engine/js and engine/py by CMake).
+#pragma once
+
+#include <string_view>
+
+namespace vivarium::engine::detail {
+extern const std::string_view kBootstrapJs;
+extern const std::string_view kRunnerPy;
+}  // namespace vivarium::engine::detail

@@ -1,0 +1,218 @@
+#include "src/host_functions.h"
+
+#include <openssl/evp.h>
+#include <sys/random.h>
+
+#include <chrono>
+#include <cstring>
+#include <regex>
+
+#include "src/isolate_state.h"
+#include "src/text_codec.h"
+
+namespace vivarium::engine::detail {
+namespace {
+
+using Info = v8::FunctionCallbackInfo<v8::Value>;
+
+void fill_random(void* data, std::size_t size) {
+  auto* bytes = static_cast<std::uint8_t*>(data);
+  while (size > 0) {
+    const ssize_t got = ::getrandom(bytes, size, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      std::abort();  // no entropy is a broken invariant, never a silent fallback
+    }
+    bytes += got;
+    size -= static_cast<std::size_t>(got);
+  }
+}
+
+// read(path): text of a file in the asset folder.
+void host_read(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto& state = IsolateState::of(isolate);
+  const std::string requested = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
+  auto path = allowed_host_path(state, requested);
+  auto content = path ? read_file(*path) : std::nullopt;
+  if (!content) return throw_error(isolate, "read: no such file: " + requested);
+  info.GetReturnValue().Set(to_v8(isolate, *content));
+}
+
+// readbuffer(path): bytes of a file in the asset folder. Pyodide's own wasm binary is
+// served as a marker that WebAssembly.compileStreaming turns into cached compiled code.
+void host_readbuffer(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto& state = IsolateState::of(isolate);
+  const std::string requested = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
+  auto path = allowed_host_path(state, requested);
+  auto content = path ? read_file(*path) : std::nullopt;
+  if (!content) return throw_error(isolate, "readbuffer: no such file: " + requested);
+  auto buffer = v8::ArrayBuffer::New(isolate, content->size());
+  std::memcpy(buffer->GetBackingStore()->Data(), content->data(), content->size());
+  info.GetReturnValue().Set(buffer);
+}
+
+void host_load(const Info& info) {
+  throw_error(info.GetIsolate(), "load() is not available in vivarium");
+}
+
+std::string join_arguments(const Info& info) {
+  std::string line;
+  for (int i = 0; i < info.Length(); ++i) {
+    if (i > 0) line += ' ';
+    line += to_std(info.GetIsolate(), info[i]);
+  }
+  line += '\n';
+  return line;
+}
+
+void write_out(const Info& info, bool is_stderr) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (state.output) state.output(is_stderr, join_arguments(info));
+}
+void host_print(const Info& info) { write_out(info, false); }
+void host_print_err(const Info& info) { write_out(info, true); }
+
+void host_set_timeout(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto& state = IsolateState::of(isolate);
+  if (info.Length() < 1 || !info[0]->IsFunction())
+    return throw_error(isolate, "setTimeout needs a function", "TypeError");
+  double delay = 0;
+  if (info.Length() > 1 && !info[1]->NumberValue(isolate->GetCurrentContext()).To(&delay)) return;
+  if (!(delay > 0)) delay = 0;  // NaN and negatives mean "now"
+  delay = std::min(delay, 2147483647.0);
+  Timer timer;
+  timer.callback.Reset(isolate, info[0].As<v8::Function>());
+  for (int i = 2; i < info.Length(); ++i) timer.arguments.emplace_back(isolate, info[i]);
+  timer.due = std::chrono::steady_clock::now() +
+              std::chrono::microseconds(static_cast<std::int64_t>(delay * 1000.0));
+  const std::uint32_t id = state.next_timer_id++;
+  state.timers.emplace(id, std::move(timer));
+  info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(isolate, id));
+}
+
+void host_clear_timeout(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto& state = IsolateState::of(isolate);
+  if (info.Length() < 1 || !info[0]->IsNumber()) return;
+  const double id = info[0].As<v8::Number>()->Value();
+  if (id >= 1 && id < 4294967296.0) state.timers.erase(static_cast<std::uint32_t>(id));
+}
+
+void host_queue_microtask(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsFunction())
+    return throw_error(isolate, "queueMicrotask needs a function", "TypeError");
+  isolate->EnqueueMicrotask(info[0].As<v8::Function>());
+}
+
+void host_performance_now(const Info& info) {
+  static const auto origin = std::chrono::steady_clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - origin).count();
+  info.GetReturnValue().Set(ms);
+}
+
+// crypto.getRandomValues(typedArray): OS entropy, per call, never a seeded generator (a
+// forked session must not repeat its zygote's numbers).
+void host_get_random_values(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsArrayBufferView() || info[0]->IsDataView() || info[0]->IsFloat32Array() ||
+      info[0]->IsFloat64Array())
+    return throw_error(isolate, "getRandomValues needs an integer TypedArray", "TypeError");
+  auto view = info[0].As<v8::ArrayBufferView>();
+  if (view->ByteLength() > 65536)
+    return throw_error(isolate, "getRandomValues: the byte length exceeds 65536", "RangeError");
+  auto store = view->Buffer()->GetBackingStore();
+  if (store->Data() != nullptr && view->ByteLength() > 0)
+    fill_random(static_cast<std::uint8_t*>(store->Data()) + view->ByteOffset(), view->ByteLength());
+  info.GetReturnValue().Set(info[0]);
+}
+
+void host_math_random(const Info& info) {
+  std::uint64_t bits = 0;
+  fill_random(&bits, sizeof bits);
+  info.GetReturnValue().Set(static_cast<double>(bits >> 11) * (1.0 / 9007199254740992.0));
+}
+
+// os.system: emscripten in shell mode asks d8's os.system for random bytes with exactly
+//   os.system("sh", ["-c", "head -c<N> /dev/urandom | base64 --wrap=0"]).
+// This look-alike runs nothing: it answers that one request from getrandom() and refuses
+// every other call.
+void host_os_system(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  auto refuse = [&] { throw_error(isolate, "os.system is not available in vivarium"); };
+  if (info.Length() != 2 || !info[0]->IsString() || !info[1]->IsArray()) return refuse();
+  if (to_std(isolate, info[0]) != "sh") return refuse();
+  auto args = info[1].As<v8::Array>();
+  if (args->Length() != 2) return refuse();
+  v8::Local<v8::Value> flag, command;
+  if (!args->Get(context, 0).ToLocal(&flag) || !args->Get(context, 1).ToLocal(&command)) return;
+  if (!flag->IsString() || !command->IsString() || to_std(isolate, flag) != "-c") return refuse();
+  static const std::regex kRandomRequest("head -c([0-9]{1,6}) /dev/urandom \\| base64 --wrap=0");
+  const std::string text = to_std(isolate, command);
+  std::smatch match;
+  if (!std::regex_match(text, match, kRandomRequest)) return refuse();
+  const std::size_t count = std::stoul(match[1].str());
+  if (count > 65536) return refuse();
+  std::string bytes(count, '\0');
+  fill_random(bytes.data(), count);
+  std::string encoded(4 * ((count + 2) / 3) + 1, '\0');
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(count));
+  encoded.resize(static_cast<std::size_t>(length));
+  info.GetReturnValue().Set(to_v8(isolate, encoded));
+}
+
+void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+                  const char* name, v8::FunctionCallback callback) {
+  auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
+                      ->GetFunction(context)
+                      .ToLocalChecked();
+  function->SetName(to_v8(isolate, name));
+  target->Set(context, to_v8(isolate, name), function).Check();
+}
+
+}  // namespace
+
+void install_host_functions(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+  auto global = context->Global();
+  set_function(isolate, context, global, "read", host_read);
+  set_function(isolate, context, global, "readbuffer", host_readbuffer);
+  set_function(isolate, context, global, "load", host_load);
+  set_function(isolate, context, global, "print", host_print);
+  set_function(isolate, context, global, "printErr", host_print_err);
+  set_function(isolate, context, global, "setTimeout", host_set_timeout);
+  set_function(isolate, context, global, "clearTimeout", host_clear_timeout);
+  set_function(isolate, context, global, "queueMicrotask", host_queue_microtask);
+
+  auto console = v8::Object::New(isolate);
+  set_function(isolate, context, console, "log", host_print);
+  set_function(isolate, context, console, "info", host_print);
+  set_function(isolate, context, console, "debug", host_print);
+  set_function(isolate, context, console, "warn", host_print_err);
+  set_function(isolate, context, console, "error", host_print_err);
+  global->Set(context, to_v8(isolate, "console"), console).Check();
+
+  auto performance = v8::Object::New(isolate);
+  set_function(isolate, context, performance, "now", host_performance_now);
+  global->Set(context, to_v8(isolate, "performance"), performance).Check();
+
+  auto crypto = v8::Object::New(isolate);
+  set_function(isolate, context, crypto, "getRandomValues", host_get_random_values);
+  global->Set(context, to_v8(isolate, "crypto"), crypto).Check();
+
+  auto os = v8::Object::New(isolate);
+  set_function(isolate, context, os, "system", host_os_system);
+  global->Set(context, to_v8(isolate, "os"), os).Check();
+
+  v8::Local<v8::Value> math;
+  if (global->Get(context, to_v8(isolate, "Math")).ToLocal(&math) && math->IsObject())
+    set_function(isolate, context, math.As<v8::Object>(), "random", host_math_random);
+
+  install_text_codec(isolate, context);
+}
+
+}  // namespace vivarium::engine::detail

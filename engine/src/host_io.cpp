@@ -1,0 +1,76 @@
+// Small helpers shared by the engine's V8 glue: strings, exceptions, host file access.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "src/isolate_state.h"
+
+namespace vivarium::engine::detail {
+namespace fs = std::filesystem;
+
+v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text) {
+  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal, static_cast<int>(text.size()))
+      .ToLocalChecked();
+}
+
+std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  v8::String::Utf8Value utf8(isolate, value);
+  return *utf8 ? std::string(*utf8, static_cast<std::size_t>(utf8.length())) : std::string();
+}
+
+void throw_error(v8::Isolate* isolate, std::string_view message, std::string_view kind) {
+  auto text = to_v8(isolate, message);
+  v8::Local<v8::Value> error;
+  if (kind == "TypeError")
+    error = v8::Exception::TypeError(text);
+  else if (kind == "RangeError")
+    error = v8::Exception::RangeError(text);
+  else
+    error = v8::Exception::Error(text);
+  isolate->ThrowException(error);
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return std::move(content).str();
+}
+
+void write_file_atomically(const fs::path& path, const void* data, std::size_t size) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  const fs::path temp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return;
+    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+    if (!out) {
+      fs::remove(temp, ec);
+      return;
+    }
+  }
+  fs::rename(temp, path, ec);
+  if (ec) fs::remove(temp, ec);
+}
+
+std::optional<fs::path> allowed_host_path(const IsolateState& state, std::string_view requested) {
+  if (requested.empty() || requested.find('\0') != std::string_view::npos) return std::nullopt;
+  std::string text(requested);
+  if (text.starts_with("file://")) text.erase(0, 7);
+  fs::path path(text);
+  if (path.is_relative()) path = state.assets_dir / path;
+  std::error_code ec;
+  // canonical() resolves symlinks and "..", so the prefix check below cannot be fooled.
+  const fs::path resolved = fs::canonical(path, ec);
+  if (ec || !fs::is_regular_file(resolved, ec)) return std::nullopt;
+  const auto rel = resolved.lexically_relative(state.assets_dir);
+  if (rel.empty() || rel.native().starts_with("..")) return std::nullopt;
+  return resolved;
+}
+
+}  // namespace vivarium::engine::detail

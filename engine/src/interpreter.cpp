@@ -1,0 +1,416 @@
+#include "engine/interpreter.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "engine/runtime.h"
+#include "src/embedded_sources.h"
+#include "src/event_loop.h"
+#include "src/host_functions.h"
+#include "src/isolate_state.h"
+#include "src/module_loader.h"
+#include "src/wasm_cache.h"
+
+namespace vivarium::engine {
+namespace fs = std::filesystem;
+using detail::IsolateState;
+using detail::to_std;
+using detail::to_v8;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+constexpr std::int32_t kSigint = 2;  // what Pyodide's interrupt buffer expects for SIGINT
+
+// JS heap nearly full: stop the JS that is running instead of letting V8 abort the
+// process, and give V8 the headroom it needs to unwind.
+std::size_t on_near_heap_limit(void* data, std::size_t current_limit, std::size_t) {
+  auto* state = static_cast<IsolateState*>(data);
+  state->heap_exhausted = true;
+  state->isolate->TerminateExecution();
+  return current_limit + (std::size_t{64} << 20);
+}
+
+std::string describe_exception(v8::Isolate* isolate, v8::TryCatch& try_catch) {
+  if (try_catch.HasTerminated()) return "execution terminated";
+  auto context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> stack;
+  if (try_catch.StackTrace(context).ToLocal(&stack) && stack->IsString()) return to_std(isolate, stack);
+  return to_std(isolate, try_catch.Exception());
+}
+
+v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* key) {
+  auto* isolate = context->GetIsolate();
+  v8::Local<v8::Value> value;
+  if (!object->Get(context, to_v8(isolate, key)).ToLocal(&value)) return v8::Undefined(isolate);
+  return value;
+}
+
+std::string bytes_of(v8::Local<v8::Value> value) {
+  if (!value->IsArrayBufferView()) return {};
+  auto view = value.As<v8::ArrayBufferView>();
+  std::string bytes(view->ByteLength(), '\0');
+  if (!bytes.empty()) view->CopyContents(bytes.data(), bytes.size());
+  return bytes;
+}
+
+v8::Local<v8::Uint8Array> to_uint8array(v8::Isolate* isolate, std::string_view bytes) {
+  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
+  if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
+  return v8::Uint8Array::New(buffer, 0, bytes.size());
+}
+
+}  // namespace
+
+struct Interpreter::Impl {
+  BootOptions options;
+  IsolateState state;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator;
+  v8::Isolate* isolate = nullptr;
+  v8::Global<v8::Function> execute_function;
+  std::shared_ptr<v8::BackingStore> interrupt_store;  // Int32Array Pyodide polls
+  detail::LoopWakeup wakeup;
+  bool usable = false;
+  BootTimings timings;
+
+  ~Impl() {
+    if (!isolate) return;
+    {
+      v8::Isolate::Scope isolate_scope(isolate);
+      execute_function.Reset();
+      state.timers.clear();
+      state.modules.clear();
+      state.wasm_marker.Reset();
+      state.context.Reset();
+    }
+    isolate->Dispose();
+  }
+
+  std::expected<void, std::string> boot();
+  ExecutionResult execute(const ExecutionRequest& request);
+  v8::Local<v8::Object> make_hooks(v8::Local<v8::Context> context);
+};
+
+// --- hooks: natives handed to the boot script's closure, never put on globalThis -----
+
+namespace {
+
+void hook_write(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (info.Length() < 2 || !state.output) return;
+  const bool is_stderr = info[0]->IsNumber() && info[0].As<v8::Number>()->Value() == 2;
+  state.output(is_stderr, to_std(info.GetIsolate(), info[1]));
+}
+
+void hook_write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (info.Length() < 2 || !info[1]->IsArrayBufferView()) return info.GetReturnValue().Set(0);
+  auto view = info[1].As<v8::ArrayBufferView>();
+  const bool is_stderr = info[0]->IsNumber() && info[0].As<v8::Number>()->Value() == 2;
+  if (state.output) {
+    auto store = view->Buffer()->GetBackingStore();
+    if (store->Data())
+      state.output(is_stderr, std::string_view(static_cast<const char*>(store->Data()) + view->ByteOffset(),
+                                               view->ByteLength()));
+  }
+  info.GetReturnValue().Set(static_cast<double>(view->ByteLength()));
+}
+
+void hook_read_stdin(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  info.GetReturnValue().Set(0);
+  if (!state.inherit_stdin || info.Length() < 1 || !info[0]->IsUint8Array()) return;
+  auto view = info[0].As<v8::Uint8Array>();
+  auto store = view->Buffer()->GetBackingStore();
+  if (!store->Data() || view->ByteLength() == 0) return;
+  ssize_t got;
+  do {
+    got = ::read(STDIN_FILENO, static_cast<char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
+  } while (got < 0 && errno == EINTR);
+  info.GetReturnValue().Set(static_cast<double>(got > 0 ? got : 0));
+}
+
+void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name,
+              v8::FunctionCallback callback) {
+  auto* isolate = context->GetIsolate();
+  auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
+                      ->GetFunction(context)
+                      .ToLocalChecked();
+  hooks->Set(context, to_v8(isolate, name), function).Check();
+}
+
+}  // namespace
+
+v8::Local<v8::Object> Interpreter::Impl::make_hooks(v8::Local<v8::Context> context) {
+  auto hooks = v8::Object::New(isolate);
+  set_hook(context, hooks, "write", hook_write);
+  set_hook(context, hooks, "writeBytes", hook_write_bytes);
+  set_hook(context, hooks, "readStdin", hook_read_stdin);
+  auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
+  interrupt_store = interrupt->GetBackingStore();
+  hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
+  auto marker = v8::Object::New(isolate);
+  state.wasm_marker.Reset(isolate, marker);
+  hooks->Set(context, to_v8(isolate, "wasmMarker"), marker).Check();
+  return hooks;
+}
+
+std::expected<void, std::string> Interpreter::Impl::boot() {
+  const auto started = Clock::now();
+  allocator.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator.get();
+  params.constraints.ConfigureDefaultsFromHeapSize(0, Runtime::options().js_heap_limit);
+  isolate = v8::Isolate::New(params);
+  state.isolate = isolate;
+  isolate->SetData(0, &state);
+  isolate->AddNearHeapLimitCallback(on_near_heap_limit, &state);
+  isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  detail::install_module_loader(isolate);
+  detail::install_wasm_streaming(isolate);
+
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  auto context = v8::Context::New(isolate);
+  state.context.Reset(isolate, context);
+  v8::Context::Scope context_scope(context);
+  detail::install_host_functions(isolate, context);
+
+  // Boot output (Pyodide's loading messages) is dropped unless asked for.
+  const bool debug = std::getenv("VIVARIUM_DEBUG") != nullptr;
+  state.output = [debug](bool, std::string_view text) {
+    if (debug) (void)!::write(STDERR_FILENO, text.data(), text.size());
+  };
+
+  v8::TryCatch try_catch(isolate);
+  auto fail = [&](const std::string& what) -> std::expected<void, std::string> {
+    return std::unexpected(what + ": " + describe_exception(isolate, try_catch));
+  };
+  v8::ScriptOrigin origin(isolate, to_v8(isolate, "vivarium:bootstrap.js"));
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> factory;
+  if (!v8::Script::Compile(context, to_v8(isolate, detail::kBootstrapJs), &origin).ToLocal(&script) ||
+      !script->Run(context).ToLocal(&factory) || !factory->IsFunction())
+    return fail("the boot script failed");
+  v8::Local<v8::Value> hooks = make_hooks(context);
+  v8::Local<v8::Value> boot_function;
+  if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &hooks).ToLocal(&boot_function))
+    return fail("the boot script failed");
+
+  const std::string index_url = state.assets_dir.string() + "/";
+  v8::Local<v8::Value> args[] = {to_v8(isolate, index_url), to_v8(isolate, kSandboxHome),
+                                 to_v8(isolate, detail::kRunnerPy)};
+  v8::Local<v8::Value> pending;
+  if (!boot_function.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, args).ToLocal(&pending))
+    return fail("booting Pyodide failed");
+  auto promise = pending.As<v8::Promise>();
+  const auto outcome = detail::run_until_settled(isolate, promise, wakeup);
+  if (outcome != detail::LoopOutcome::settled) return std::unexpected(std::string("booting Pyodide did not finish"));
+  if (promise->State() == v8::Promise::kRejected) {
+    auto reason = promise->Result();
+    std::string text = to_std(isolate, reason);
+    if (reason->IsObject()) {
+      auto stack = get(context, reason.As<v8::Object>(), "stack");
+      if (stack->IsString()) text = to_std(isolate, stack);
+    }
+    return std::unexpected("booting Pyodide failed: " + text);
+  }
+  auto execute = promise->Result();
+  if (!execute->IsFunction()) return std::unexpected(std::string("booting Pyodide returned no execute function"));
+  execute_function.Reset(isolate, execute.As<v8::Function>());
+
+  // From here on untrusted code runs: no JS code generation from strings (eval,
+  // new Function), so nothing can build code that was not in the bundle.
+  context->AllowCodeGenerationFromStrings(false);
+  detail::write_module_code_caches(isolate);
+  state.output = nullptr;
+  timings.wasm_cache_hit = state.wasm_cache_hit;
+  timings.total_ms = ms_since(started);
+  usable = true;
+  return {};
+}
+
+ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
+  ExecutionResult result;
+  if (!usable) {
+    result.error = ExecutionError{ErrorKind::engine, "", "the interpreter was stopped and cannot run code", "", {}};
+    result.interpreter_lost = true;
+    return result;
+  }
+  const auto started = Clock::now();
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  auto context = state.context.Get(isolate);
+  v8::Context::Scope context_scope(context);
+
+  state.output = [&](bool is_stderr, std::string_view text) {
+    (is_stderr ? result.std_err : result.std_out).append(text);
+    if (request.on_output) request.on_output(is_stderr ? OutputStream::err : OutputStream::out, text);
+  };
+
+  // Watchdog: KeyboardInterrupt at the deadline, TerminateExecution after a grace
+  // period, then the embedder's last resort.
+  std::atomic<bool> timed_out{false}, hard_stopped{false};
+  std::mutex done_mutex;
+  std::condition_variable done_condition;
+  bool done = false;
+  std::thread watchdog;
+  auto* interrupt_flag = static_cast<std::int32_t*>(interrupt_store->Data());
+  std::atomic_ref<std::int32_t>(*interrupt_flag).store(0);
+  wakeup.interrupted = false;
+  if (request.timeout) {
+    const auto deadline = started + *request.timeout;
+    const auto grace = options.interrupt_grace;
+    watchdog = std::thread([&, deadline, grace] {
+      std::unique_lock lock(done_mutex);
+      if (done_condition.wait_until(lock, deadline, [&] { return done; })) return;
+      timed_out = true;
+      std::atomic_ref<std::int32_t>(*interrupt_flag).store(kSigint);
+      wakeup.interrupt();
+      if (done_condition.wait_for(lock, grace, [&] { return done; })) return;
+      hard_stopped = true;
+      isolate->TerminateExecution();
+      wakeup.interrupt();
+      if (done_condition.wait_for(lock, grace, [&] { return done; })) return;
+      if (options.on_unresponsive) options.on_unresponsive();
+    });
+  }
+
+  v8::TryCatch try_catch(isolate);
+  auto argv = v8::Array::New(isolate, static_cast<int>(request.argv.size()));
+  for (std::size_t i = 0; i < request.argv.size(); ++i)
+    argv->Set(context, static_cast<std::uint32_t>(i), to_v8(isolate, request.argv[i])).Check();
+  auto files = v8::Array::New(isolate, static_cast<int>(request.files.size()));
+  for (std::size_t i = 0; i < request.files.size(); ++i) {
+    auto pair = v8::Array::New(isolate, 2);
+    pair->Set(context, 0, to_v8(isolate, request.files[i].path)).Check();
+    pair->Set(context, 1, to_uint8array(isolate, request.files[i].data)).Check();
+    files->Set(context, static_cast<std::uint32_t>(i), pair).Check();
+  }
+  v8::Local<v8::Value> args[] = {to_v8(isolate, request.code), to_v8(isolate, request.filename), argv, files};
+  v8::Local<v8::Value> pending;
+  std::optional<std::string> engine_failure;
+  v8::Local<v8::Promise> promise;
+  if (!execute_function.Get(isolate)->Call(context, v8::Undefined(isolate), 4, args).ToLocal(&pending)) {
+    engine_failure = describe_exception(isolate, try_catch);
+  } else {
+    promise = pending.As<v8::Promise>();
+    switch (detail::run_until_settled(isolate, promise, wakeup)) {
+      case detail::LoopOutcome::settled:
+        if (promise->State() == v8::Promise::kRejected) {
+          auto reason = promise->Result();
+          engine_failure = to_std(isolate, reason);
+          if (reason->IsObject()) {
+            auto stack = get(context, reason.As<v8::Object>(), "stack");
+            if (stack->IsString()) engine_failure = to_std(isolate, stack);
+          }
+        }
+        break;
+      case detail::LoopOutcome::terminated: engine_failure = "execution terminated"; break;
+      case detail::LoopOutcome::stalled:
+        engine_failure = "the code waits for an event that can never happen (nothing is scheduled)";
+        break;
+    }
+  }
+  {
+    std::lock_guard lock(done_mutex);
+    done = true;
+  }
+  done_condition.notify_all();
+  if (watchdog.joinable()) watchdog.join();
+  std::atomic_ref<std::int32_t>(*interrupt_flag).store(0);
+  if (isolate->IsExecutionTerminating() || hard_stopped || state.heap_exhausted) {
+    isolate->CancelTerminateExecution();
+    usable = false;
+    result.interpreter_lost = true;
+  }
+
+  if (!engine_failure && !promise.IsEmpty()) {
+    auto report = promise->Result();
+    if (report->IsObject()) {
+      auto object = report.As<v8::Object>();
+      auto final_json = get(context, object, "final");
+      if (final_json->IsString()) result.final_expression_json = to_std(isolate, final_json);
+      auto exit_code = get(context, object, "exit_code");
+      if (exit_code->IsNumber()) result.exit_code = static_cast<int>(exit_code.As<v8::Number>()->Value());
+      auto out_files = get(context, object, "files");
+      if (out_files->IsArray()) {
+        auto list = out_files.As<v8::Array>();
+        for (std::uint32_t i = 0; i < list->Length(); ++i) {
+          v8::Local<v8::Value> entry;
+          if (!list->Get(context, i).ToLocal(&entry) || !entry->IsArray()) continue;
+          auto pair = entry.As<v8::Array>();
+          v8::Local<v8::Value> path, data;
+          if (!pair->Get(context, 0).ToLocal(&path) || !pair->Get(context, 1).ToLocal(&data)) continue;
+          result.output_files.push_back({to_std(isolate, path), bytes_of(data)});
+        }
+      }
+      auto error = get(context, object, "error");
+      if (error->IsObject()) {
+        auto e = error.As<v8::Object>();
+        ExecutionError failure;
+        failure.exception = to_std(isolate, get(context, e, "exception"));
+        failure.message = to_std(isolate, get(context, e, "message"));
+        failure.traceback = to_std(isolate, get(context, e, "traceback"));
+        auto line = get(context, e, "line");
+        if (line->IsNumber()) failure.line = static_cast<int>(line.As<v8::Number>()->Value());
+        failure.kind = failure.exception == "MemoryError" ? ErrorKind::memory : ErrorKind::execution;
+        if (timed_out && failure.exception == "KeyboardInterrupt") failure.kind = ErrorKind::timeout;
+        result.error = std::move(failure);
+      }
+    }
+  }
+  if (engine_failure) {
+    ExecutionError failure;
+    failure.kind = ErrorKind::engine;
+    if (timed_out) {
+      failure.kind = ErrorKind::timeout;
+      failure.exception = "TimeoutError";
+      failure.message = "TimeoutError: execution stopped after the time limit";
+    } else if (state.heap_exhausted) {
+      failure.exception = "MemoryError";
+      failure.message = "MemoryError: the JavaScript heap limit was reached";
+    } else {
+      failure.message = "vivarium engine error: " + *engine_failure;
+    }
+    result.error = std::move(failure);
+  } else if (timed_out && !result.error) {
+    // The code finished on its own between the deadline and the interrupt check.
+    ExecutionError failure{ErrorKind::timeout, "TimeoutError", "TimeoutError: execution stopped after the time limit",
+                           "", {}};
+    result.error = std::move(failure);
+  }
+  state.output = nullptr;
+  result.code_runtime_ms = static_cast<std::int64_t>(ms_since(started));
+  return result;
+}
+
+// --- public API ---------------------------------------------------------------------
+
+Interpreter::Interpreter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Interpreter::~Interpreter() = default;
+
+std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const BootOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  std::error_code ec;
+  impl->state.assets_dir = fs::canonical(options.assets_dir, ec);
+  if (ec) return std::unexpected("Pyodide assets not found at " + options.assets_dir.string());
+  impl->state.cache_dir = options.cache_dir;
+  impl->state.inherit_stdin = options.inherit_stdin;
+  if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());
+  return std::unique_ptr<Interpreter>(new Interpreter(std::move(impl)));
+}
+
+ExecutionResult Interpreter::execute(const ExecutionRequest& request) { return impl_->execute(request); }
+bool Interpreter::usable() const { return impl_->usable; }
+Interpreter::BootTimings Interpreter::boot_timings() const { return impl_->timings; }
+
+}  // namespace vivarium::engine

@@ -1,0 +1,68 @@
+// Per-isolate state shared by the host functions, the module loader and the event loop.
+// Stored in isolate slot 0; every V8 callback finds it through IsolateState::of().
+#pragma once
+
+#include <v8.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vivarium::engine::detail {
+
+struct Timer {
+  v8::Global<v8::Function> callback;
+  std::vector<v8::Global<v8::Value>> arguments;
+  std::chrono::steady_clock::time_point due;
+};
+
+struct IsolateState {
+  v8::Isolate* isolate = nullptr;
+  v8::Global<v8::Context> context;
+
+  std::filesystem::path assets_dir;  // canonical; the only host folder JS may read from
+  std::filesystem::path cache_dir;   // empty: no code caches
+  bool inherit_stdin = false;
+
+  // Where Python's and JS's output goes: set for the duration of one execution.
+  std::function<void(bool is_stderr, std::string_view)> output;
+
+  // setTimeout/clearTimeout. Ordered by id so that equal due times run in creation order.
+  std::map<std::uint32_t, Timer> timers;
+  std::uint32_t next_timer_id = 1;
+
+  // ES modules loaded from the asset folder, by canonical path.
+  std::map<std::string, v8::Global<v8::Module>> modules;
+  // Module code caches that were missing or rejected, to be written after boot.
+  std::vector<std::string> modules_needing_code_cache;
+
+  // The one object WebAssembly.compileStreaming accepts: it stands for pyodide.asm.wasm.
+  v8::Global<v8::Object> wasm_marker;
+  bool wasm_cache_hit = false;
+
+  bool heap_exhausted = false;
+
+  static IsolateState& of(v8::Isolate* isolate) { return *static_cast<IsolateState*>(isolate->GetData(0)); }
+};
+
+// Throws a JS exception of the given constructor ("TypeError", "RangeError", "Error").
+void throw_error(v8::Isolate* isolate, std::string_view message, std::string_view kind = "Error");
+v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text);
+std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+// Reads a whole file; nullopt when it cannot be read.
+std::optional<std::string> read_file(const std::filesystem::path& path);
+// Writes a file atomically (temp + rename); failures are ignored: caches are optional.
+void write_file_atomically(const std::filesystem::path& path, const void* data, std::size_t size);
+
+// Resolves a path that JS asked for and returns it only when it is a regular file inside
+// the asset folder. Everything else on the host is invisible to JS.
+std::optional<std::filesystem::path> allowed_host_path(const IsolateState& state, std::string_view requested);
+
+}  // namespace vivarium::engine::detail

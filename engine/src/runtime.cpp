@@ -1,0 +1,58 @@
+#include "engine/runtime.h"
+
+#include <libplatform/libplatform.h>
+#include <v8.h>
+
+#include <memory>
+#include <mutex>
+
+#include "src/v8_process.h"
+
+namespace vivarium::engine {
+namespace {
+
+std::once_flag g_once;
+RuntimeOptions g_options;
+std::unique_ptr<v8::Platform> g_platform;
+std::string g_flags;
+
+constexpr std::uint64_t kWasmPageSize = 64 * 1024;
+
+}  // namespace
+
+std::expected<void, std::string> Runtime::initialize(const RuntimeOptions& options) {
+  if (options.wasm_memory_limit < (std::uint64_t{64} << 20))
+    return std::unexpected("memory limit must be at least 64 MiB (Python needs about 40 MiB to start)");
+  if (options.wasm_memory_limit > (std::uint64_t{4} << 30))
+    return std::unexpected("memory limit must be at most 4 GiB (the WebAssembly address space)");
+  std::call_once(g_once, [&] {
+    g_options = options;
+    // --single-threaded: no V8 threads, so a process holding a booted interpreter can
+    //   fork. --no-liftoff: single-threaded V8 never tiers wasm up, so compile with
+    //   TurboFan once (and cache it) instead of running Python 8x slower.
+    // --wasm-max-mem-pages: Python's heap cap; growth past it makes malloc fail, which
+    //   CPython turns into MemoryError.
+    g_flags = "--single-threaded --no-liftoff --stack-size=2000 --wasm-max-mem-pages=" +
+              std::to_string(options.wasm_memory_limit / kWasmPageSize);
+    v8::V8::SetFlagsFromString(g_flags.c_str());
+    g_platform = v8::platform::NewSingleThreadedDefaultPlatform();
+    v8::V8::InitializePlatform(g_platform.get());
+    v8::V8::Initialize();
+  });
+  return {};
+}
+
+const RuntimeOptions& Runtime::options() { return g_options; }
+
+std::string Runtime::v8_version() { return v8::V8::GetVersion(); }
+
+std::string Runtime::code_cache_key() {
+  // Only the flags that change generated code; the memory cap does not.
+  return std::string("v8-") + v8::V8::GetVersion() + "-single-threaded-no-liftoff";
+}
+
+namespace detail {
+v8::Platform* platform() { return g_platform.get(); }
+}  // namespace detail
+
+}  // namespace vivarium::engine

@@ -1,0 +1,68 @@
+#include "src/wasm_cache.h"
+
+#include <memory>
+
+#include "engine/runtime.h"
+#include "src/isolate_state.h"
+
+namespace vivarium::engine::detail {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kWasmFile = "pyodide.asm.wasm";
+
+fs::path wasm_cache_path(const IsolateState& state, std::uintmax_t wasm_size) {
+  return state.cache_dir / ("pyodide.asm.wasm-" + std::to_string(wasm_size) + "-" + Runtime::code_cache_key() +
+                            ".wasmcache");
+}
+
+// Writes the compiled module to the cache when V8 had to compile it.
+class CacheWriter final : public v8::WasmStreaming::Client {
+ public:
+  explicit CacheWriter(fs::path path) : path_(std::move(path)) {}
+  void OnModuleCompiled(v8::CompiledWasmModule module) override {
+    auto serialized = module.Serialize();
+    if (serialized.size > 0) write_file_atomically(path_, serialized.buffer.get(), serialized.size);
+  }
+
+ private:
+  fs::path path_;
+};
+
+void on_compile_streaming(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto& state = IsolateState::of(isolate);
+  auto streaming = v8::WasmStreaming::Unpack(isolate, info.Data());
+  if (info.Length() < 1 || !info[0]->IsObject() || state.wasm_marker.IsEmpty() ||
+      !info[0]->StrictEquals(state.wasm_marker.Get(isolate))) {
+    streaming->Abort(v8::Exception::TypeError(to_v8(isolate, "WebAssembly streaming is not available in vivarium")));
+    return;
+  }
+  const fs::path wasm_path = state.assets_dir / kWasmFile;
+  auto wire_bytes = read_file(wasm_path);
+  if (!wire_bytes) {
+    streaming->Abort(v8::Exception::Error(to_v8(isolate, "cannot read " + wasm_path.string())));
+    return;
+  }
+  // Kept alive until Finish() returns, as SetCompiledModuleBytes requires.
+  std::optional<std::string> cached;
+  if (!state.cache_dir.empty()) {
+    const fs::path cache_path = wasm_cache_path(state, wire_bytes->size());
+    cached = read_file(cache_path);
+    if (cached && !cached->empty() &&
+        streaming->SetCompiledModuleBytes(reinterpret_cast<const std::uint8_t*>(cached->data()), cached->size())) {
+      state.wasm_cache_hit = true;
+    } else {
+      cached.reset();
+      streaming->SetClient(std::make_shared<CacheWriter>(cache_path));
+    }
+  }
+  streaming->OnBytesReceived(reinterpret_cast<const std::uint8_t*>(wire_bytes->data()), wire_bytes->size());
+  streaming->Finish();
+}
+
+}  // namespace
+
+void install_wasm_streaming(v8::Isolate* isolate) { isolate->SetWasmStreamingCallback(on_compile_streaming); }
+
+}  // namespace vivarium::engine::detail
