@@ -41,10 +41,10 @@ class Interpreter {
   // False once a hard stop or a JS heap exhaustion left the interpreter unusable.
   bool usable() const;
 
-  // Milliseconds the boot took, split into phases, for benchmarks and --verbose output.
+  // How the boot went, for benchmarks and diagnostics.
   struct BootTimings {
-    double wasm_ms = 0, glue_ms = 0, python_ms = 0, total_ms = 0;
-    bool wasm_cache_hit = false;
+    double total_ms = 0;
+    bool wasm_cache_hit = false;  // compiled wasm code came from the on-disk cache
   };
   BootTimings boot_timings() const;
 

@@ -41,19 +41,23 @@
 
   return async function boot(indexURL, home, runnerSource) {
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
-    const pyodide = await withCachedWasm(indexURL, () =>
-      loadPyodide({
-        indexURL,
-        env: { HOME: home },
-        stdout: (line) => hooks.write(1, line + "\n"),
-        stderr: (line) => hooks.write(2, line + "\n"),
-        checkAPIVersion: true,
-      }),
-    );
+    // A memory snapshot of a freshly initialised interpreter skips CPython's start-up
+    // (~2 s of wasm). Made on the first boot, reused until the bundle changes.
+    const snapshot = hooks.loadSnapshot();
+    const options = {
+      indexURL,
+      env: { HOME: home },
+      stdout: (line) => hooks.write(1, line + "\n"),
+      stderr: (line) => hooks.write(2, line + "\n"),
+      checkAPIVersion: true,
+    };
+    if (snapshot) options._loadSnapshot = snapshot;
+    else options._makeSnapshot = true;
+    const pyodide = await withCachedWasm(indexURL, () => loadPyodide(options));
+    if (!snapshot) hooks.saveSnapshot(pyodide.makeMemorySnapshot());
     pyodide.FS.mkdirTree(home);
     pyodide.FS.chdir(home);
 
-    const encoder = new TextEncoder();
     pyodide.setStdout({ write: (bytes) => hooks.writeBytes(1, bytes), isatty: false });
     pyodide.setStderr({ write: (bytes) => hooks.writeBytes(2, bytes), isatty: false });
     pyodide.setStdin({ read: (buffer) => hooks.readStdin(buffer), isatty: false });

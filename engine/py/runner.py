@@ -206,6 +206,12 @@ async def _run_async(outcome, body, last, namespace):
     return outcome.report()
 
 
+# A restored memory snapshot (or a forked zygote) carries the generator state it was
+# made with: reseed from OS entropy so that no two interpreters share random numbers.
+import random as _random
+
+_random.seed()
+
 try:
     sys.stdout.reconfigure(line_buffering=True)
     sys.stderr.reconfigure(line_buffering=True)

@@ -137,6 +137,35 @@ void hook_read_stdin(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(static_cast<double>(got > 0 ? got : 0));
 }
 
+fs::path snapshot_path(const IsolateState& state) {
+  // The snapshot holds wasm memory only: it depends on the bundle, not on V8.
+  const auto wasm_size = fs::file_size(state.assets_dir / "pyodide.asm.wasm");
+  const auto stdlib_size = fs::file_size(state.assets_dir / "python_stdlib.zip");
+  return state.cache_dir / ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
+}
+
+void hook_load_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (state.cache_dir.empty()) return;
+  auto mapped = detail::MappedFile::open(snapshot_path(state));
+  if (!mapped) return;
+  // Zero-copy: the ArrayBuffer reads the mapping, which lives as long as the buffer.
+  auto* holder = new std::shared_ptr<detail::MappedFile>(mapped);
+  auto store = v8::ArrayBuffer::NewBackingStore(
+      const_cast<std::uint8_t*>(mapped->data()), mapped->size(),
+      [](void*, std::size_t, void* holder_ptr) { delete static_cast<std::shared_ptr<detail::MappedFile>*>(holder_ptr); },
+      holder);
+  auto buffer = v8::ArrayBuffer::New(info.GetIsolate(), std::move(store));
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, mapped->size()));
+}
+
+void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (state.cache_dir.empty() || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
+  const std::string bytes = bytes_of(info[0]);
+  detail::write_file_atomically(snapshot_path(state), bytes.data(), bytes.size());
+}
+
 void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name,
               v8::FunctionCallback callback) {
   auto* isolate = context->GetIsolate();
@@ -153,6 +182,8 @@ v8::Local<v8::Object> Interpreter::Impl::make_hooks(v8::Local<v8::Context> conte
   set_hook(context, hooks, "write", hook_write);
   set_hook(context, hooks, "writeBytes", hook_write_bytes);
   set_hook(context, hooks, "readStdin", hook_read_stdin);
+  set_hook(context, hooks, "loadSnapshot", hook_load_snapshot);
+  set_hook(context, hooks, "saveSnapshot", hook_save_snapshot);
   auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
   interrupt_store = interrupt->GetBackingStore();
   hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
@@ -375,10 +406,16 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
       failure.exception = "TimeoutError";
       failure.message = "TimeoutError: execution stopped after the time limit";
     } else if (state.heap_exhausted) {
+      failure.kind = ErrorKind::memory;
       failure.exception = "MemoryError";
       failure.message = "MemoryError: the JavaScript heap limit was reached";
     } else {
-      failure.message = "vivarium engine error: " + *engine_failure;
+      // Pyodide cannot recover from a failure below Python (a JS stack overflow, a wasm
+      // trap, a fatal error): the interpreter is done for.
+      const auto first_line = engine_failure->substr(0, engine_failure->find('\n'));
+      failure.message = "the interpreter crashed: " + first_line;
+      usable = false;
+      result.interpreter_lost = true;
     }
     result.error = std::move(failure);
   } else if (timed_out && !result.error) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,23 @@ std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
 // Reads a whole file; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
+
+// A read-only memory mapping of a whole file: big assets and caches (tens of MB) are
+// handed to V8 without copying them through the heap.
+class MappedFile {
+ public:
+  static std::shared_ptr<MappedFile> open(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  MappedFile(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  const std::uint8_t* data_;
+  std::size_t size_;
+};
 // Writes a file atomically (temp + rename); failures are ignored: caches are optional.
 void write_file_atomically(const std::filesystem::path& path, const void* data, std::size_t size);
 

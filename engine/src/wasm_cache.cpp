@@ -39,25 +39,24 @@ void on_compile_streaming(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   const fs::path wasm_path = state.assets_dir / kWasmFile;
-  auto wire_bytes = read_file(wasm_path);
+  auto wire_bytes = MappedFile::open(wasm_path);
   if (!wire_bytes) {
     streaming->Abort(v8::Exception::Error(to_v8(isolate, "cannot read " + wasm_path.string())));
     return;
   }
   // Kept alive until Finish() returns, as SetCompiledModuleBytes requires.
-  std::optional<std::string> cached;
+  std::shared_ptr<MappedFile> cached;
   if (!state.cache_dir.empty()) {
     const fs::path cache_path = wasm_cache_path(state, wire_bytes->size());
-    cached = read_file(cache_path);
-    if (cached && !cached->empty() &&
-        streaming->SetCompiledModuleBytes(reinterpret_cast<const std::uint8_t*>(cached->data()), cached->size())) {
+    cached = MappedFile::open(cache_path);
+    if (cached && streaming->SetCompiledModuleBytes(cached->data(), cached->size())) {
       state.wasm_cache_hit = true;
     } else {
       cached.reset();
       streaming->SetClient(std::make_shared<CacheWriter>(cache_path));
     }
   }
-  streaming->OnBytesReceived(reinterpret_cast<const std::uint8_t*>(wire_bytes->data()), wire_bytes->size());
+  streaming->OnBytesReceived(wire_bytes->data(), wire_bytes->size());
   streaming->Finish();
 }
 

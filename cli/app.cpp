@@ -1,0 +1,123 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/exit_status.h"
+#include "cli/options_parsing.h"
+#include "cli/run_command.h"
+#include "engine/assets.h"
+#include "engine/runtime.h"
+
+namespace vivarium::cli {
+namespace {
+
+std::string version_text() {
+  return std::string("vivarium ") + VIVARIUM_VERSION + "\nPyodide " + engine::kPyodideVersion + "\nPython " +
+         engine::kPythonVersion + "\nV8 " + engine::Runtime::v8_version();
+}
+
+template <typename Parser>
+auto checked_by(Parser parser) {
+  return [parser](const std::string& text) -> std::string {
+    auto parsed = parser(text);
+    return parsed ? std::string() : parsed.error();
+  };
+}
+
+constexpr const char* kRunFooter = R"(Program:
+  vivarium run [OPTIONS] FILE [ARGS...]     run a script file
+  vivarium run [OPTIONS] - [ARGS...]        read the program from stdin
+  vivarium run [OPTIONS] -c CODE [ARGS...]  run CODE
+  Options go before the program; everything after it is the program's sys.argv.
+
+Exit status:
+  0    success, or the status the program passed to sys.exit()
+  1    the program raised an exception (traceback on stderr)
+  2    usage error: bad flag, missing or unreadable script or --file
+  3    the program hit the memory limit (MemoryError)
+  124  the program ran past --timeout
+  125  vivarium itself failed (assets missing or corrupt, engine error)
+
+Environment:
+  VIVARIUM_ASSETS     the Pyodide bundle folder (like --assets)
+  VIVARIUM_CACHE_DIR  where compiled code caches are kept (like --cache-dir)
+
+Examples:
+  vivarium run script.py arg1 arg2
+  cat data.csv | vivarium run stats.py
+  vivarium run -c 'print(sum(range(10)))'
+  vivarium run --file data.csv --output-dir out/ analyse.py)";
+
+void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string>& file_specs,
+                     std::string& timeout_text, std::string& memory_text) {
+  auto* run = app.add_subcommand("run", "Run a Python program once in a fresh sandbox, like python3");
+  run->footer(kRunFooter);
+  // Everything after the program (FILE, "-", or the first argument after -c CODE) goes to
+  // the program's sys.argv untouched, as with python3.
+  run->prefix_command();
+  run->add_option("-c", options.code, "Run CODE instead of a file; sys.argv[0] is '-c'")->type_name("CODE");
+  run->add_option("--file", file_specs,
+                  "Copy a host file into the sandbox (repeatable). SANDBOX is a path relative to /home/earth; "
+                  "default: the file's name")
+      ->type_name("HOST[:SANDBOX]")
+      ->check(checked_by(parse_file_spec));
+  run->add_option("--output-dir", options.output_dir,
+                  "Write the files the program created or changed under /home/earth into DIR")
+      ->type_name("DIR");
+  run->add_flag("--json", options.json,
+                "Print the result as the API's JSON object instead of streaming stdout/stderr");
+  run->add_option("--timeout", timeout_text,
+                  "Stop the program after SECONDS (decimals allowed): KeyboardInterrupt, then a hard stop. "
+                  "Default: no limit")
+      ->type_name("SECONDS")
+      ->check(checked_by(parse_seconds));
+  run->add_option("--memory-limit", memory_text,
+                  "Cap on Python's memory (256M, 2G; a plain number is MiB). Past it allocations raise MemoryError")
+      ->type_name("SIZE")
+      ->default_str("1G")
+      ->check(checked_by(parse_size));
+  run->add_option("--assets", options.assets_dir,
+                  "The Pyodide bundle folder. Default: $VIVARIUM_ASSETS, else found next to the executable")
+      ->type_name("DIR");
+  run->add_option("--cache-dir", options.cache_dir,
+                  "Where compiled code caches are kept. Default: $VIVARIUM_CACHE_DIR, else ~/.cache/vivarium")
+      ->type_name("DIR");
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"vivarium: run untrusted Python safely and fast (CPython on Pyodide in an embedded V8)", "vivarium"};
+  app.set_version_flag("--version", version_text(), "Print the versions of vivarium, Pyodide, Python and V8");
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App* failed, const CLI::Error& error) {
+    std::string help = failed->get_parent() ? "vivarium " + failed->get_name() + " --help" : "vivarium --help";
+    return std::string("vivarium: error: ") + error.what() + " (see " + help + ")\n";
+  });
+
+  RunOptions run_options;
+  std::vector<std::string> file_specs;
+  std::string timeout_text, memory_text = "1G";
+  add_run_command(app, run_options, file_specs, timeout_text, memory_text);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int status = app.exit(error);
+    return status == 0 ? exit_status::ok : exit_status::usage;
+  }
+
+  if (app.got_subcommand("run")) {
+    auto* run = app.get_subcommand("run");
+    run_options.arguments = run->remaining();
+    for (const auto& spec : file_specs) run_options.files.push_back(*parse_file_spec(spec));
+    if (!timeout_text.empty()) run_options.timeout = *parse_seconds(timeout_text);
+    run_options.memory_limit = *parse_size(memory_text);
+    return run_command(run_options);
+  }
+  return exit_status::usage;
+}
+
+}  // namespace vivarium::cli

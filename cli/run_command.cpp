@@ -1,0 +1,188 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "cli/exit_status.h"
+#include "cli/output_dir.h"
+#include "engine/assets.h"
+#include "engine/interpreter.h"
+#include "engine/runtime.h"
+#include "server/result_json.h"
+
+namespace vivarium::cli {
+namespace fs = std::filesystem;
+namespace {
+
+void write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t wrote = ::write(fd, text.data(), text.size());
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+}
+
+void say(std::string_view message) { write_all(STDERR_FILENO, "vivarium: " + std::string(message) + "\n"); }
+
+std::optional<std::string> read_stream(std::istream& in) {
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return std::move(content).str();
+}
+
+struct Program {
+  std::string code;
+  std::string filename;
+  std::vector<std::string> argv;
+  bool stdin_is_free = true;  // false when the code itself came from stdin
+};
+
+std::expected<Program, std::string> load_program(const RunOptions& options) {
+  Program program;
+  if (options.code) {
+    program.code = *options.code;
+    program.filename = "<string>";
+    program.argv.push_back("-c");
+    program.argv.insert(program.argv.end(), options.arguments.begin(), options.arguments.end());
+    return program;
+  }
+  if (options.arguments.empty()) return std::unexpected("nothing to run: give a FILE, '-' for stdin, or -c CODE");
+  const std::string& script = options.arguments.front();
+  if (script == "-") {
+    auto code = read_stream(std::cin);
+    if (!code) return std::unexpected("cannot read the program from stdin");
+    program.code = std::move(*code);
+    program.filename = "<stdin>";
+    program.stdin_is_free = false;
+  } else {
+    std::error_code ec;
+    if (fs::is_directory(script, ec)) return std::unexpected("can't run '" + script + "': it is a directory");
+    std::ifstream in(script, std::ios::binary);
+    if (!in) return std::unexpected("can't open file '" + script + "': No such file or not readable");
+    auto code = read_stream(in);
+    if (!code) return std::unexpected("can't read file '" + script + "'");
+    program.code = std::move(*code);
+    program.filename = script;
+  }
+  program.argv = options.arguments;
+  return program;
+}
+
+std::expected<std::vector<engine::SandboxFile>, std::string> load_input_files(const std::vector<FileSpec>& specs) {
+  std::vector<engine::SandboxFile> files;
+  for (const auto& spec : specs) {
+    std::error_code ec;
+    if (!fs::is_regular_file(spec.host, ec)) return std::unexpected("--file " + spec.host.string() + ": no such file");
+    std::ifstream in(spec.host, std::ios::binary);
+    auto data = in ? read_stream(in) : std::nullopt;
+    if (!data) return std::unexpected("--file " + spec.host.string() + ": cannot read it");
+    files.push_back({spec.sandbox, std::move(*data)});
+  }
+  return files;
+}
+
+int exit_status_of(const engine::ExecutionResult& result) {
+  if (!result.error) return result.exit_code.value_or(exit_status::ok);
+  switch (result.error->kind) {
+    case engine::ErrorKind::execution: return exit_status::uncaught_exception;
+    case engine::ErrorKind::timeout: return exit_status::timeout;
+    case engine::ErrorKind::memory: return exit_status::memory_limit;
+    case engine::ErrorKind::engine: return exit_status::internal;
+  }
+  return exit_status::internal;
+}
+
+void report_error_on_terminal(const engine::ExecutionResult& result, std::optional<std::chrono::milliseconds> timeout) {
+  const auto& error = *result.error;
+  switch (error.kind) {
+    case engine::ErrorKind::timeout: {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", timeout ? static_cast<double>(timeout->count()) / 1000.0 : 0.0);
+      say(std::string("timeout: the program ran longer than ") + seconds + " s and was stopped");
+      break;
+    }
+    case engine::ErrorKind::engine: say(error.message); break;
+    case engine::ErrorKind::memory:
+      write_all(STDERR_FILENO, error.traceback.empty() ? error.message + "\n" : error.traceback);
+      say("memory limit reached (see --memory-limit)");
+      break;
+    case engine::ErrorKind::execution:
+      write_all(STDERR_FILENO, error.traceback.empty() ? error.message + "\n" : error.traceback);
+      break;
+  }
+}
+
+}  // namespace
+
+int run_command(const RunOptions& options) {
+  auto program = load_program(options);
+  if (!program) {
+    say(program.error());
+    return exit_status::usage;
+  }
+  auto files = load_input_files(options.files);
+  if (!files) {
+    say(files.error());
+    return exit_status::usage;
+  }
+  auto assets = engine::locate_assets(options.assets_dir, fs::read_symlink("/proc/self/exe"));
+  if (!assets) {
+    say(assets.error());
+    return exit_status::internal;
+  }
+  engine::RuntimeOptions runtime;
+  runtime.wasm_memory_limit = options.memory_limit;
+  if (auto initialized = engine::Runtime::initialize(runtime); !initialized) {
+    say(initialized.error());
+    return exit_status::usage;
+  }
+  engine::BootOptions boot;
+  boot.assets_dir = *assets;
+  boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
+  boot.inherit_stdin = program->stdin_is_free;
+  boot.on_unresponsive = [] {
+    say("timeout: the program did not stop; exiting");
+    ::_exit(exit_status::timeout);
+  };
+  auto interpreter = engine::Interpreter::boot(boot);
+  if (!interpreter) {
+    say(interpreter.error());
+    return exit_status::internal;
+  }
+
+  engine::ExecutionRequest request;
+  request.code = std::move(program->code);
+  request.filename = std::move(program->filename);
+  request.argv = std::move(program->argv);
+  request.files = std::move(*files);
+  request.timeout = options.timeout;
+  if (!options.json) {
+    request.on_output = [](engine::OutputStream stream, std::string_view text) {
+      write_all(stream == engine::OutputStream::err ? STDERR_FILENO : STDOUT_FILENO, text);
+    };
+  }
+  const auto result = (*interpreter)->execute(request);
+
+  int status = exit_status_of(result);
+  if (options.json) {
+    write_all(STDOUT_FILENO, server::execution_to_json(result).dump() + "\n");
+  } else if (result.error) {
+    report_error_on_terminal(result, options.timeout);
+  }
+  if (options.output_dir) {
+    if (auto written = write_output_files(*options.output_dir, result.output_files); !written) {
+      say(written.error());
+      if (status == exit_status::ok) status = exit_status::internal;
+    }
+  }
+  return status;
+}
+
+}  // namespace vivarium::cli

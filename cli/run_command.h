@@ -1,0 +1,30 @@
+// `vivarium run`: one Python program in a fresh sandbox, like python3.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/options_parsing.h"
+
+namespace vivarium::cli {
+
+struct RunOptions {
+  std::optional<std::string> code;    // -c CODE
+  std::vector<std::string> arguments;  // FILE (or "-") then the script's arguments; after -c only arguments
+  std::vector<FileSpec> files;
+  std::optional<std::filesystem::path> output_dir;
+  bool json = false;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::uint64_t memory_limit = std::uint64_t{1} << 30;
+  std::optional<std::filesystem::path> assets_dir;
+  std::optional<std::filesystem::path> cache_dir;
+};
+
+// Returns the process exit status (see exit_status.h).
+int run_command(const RunOptions& options);
+
+}  // namespace vivarium::cli
