@@ -112,6 +112,13 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand("run")) {
     auto* run = app.get_subcommand("run");
     run_options.arguments = run->remaining();
+    // prefix_command() hands over unknown options too; before the program they are typos.
+    if (!run_options.code && !run_options.arguments.empty() && run_options.arguments.front().starts_with("-") &&
+        run_options.arguments.front() != "-") {
+      std::cerr << "vivarium: error: unknown option " << run_options.arguments.front()
+                << " (see vivarium run --help)\n";
+      return exit_status::usage;
+    }
     for (const auto& spec : file_specs) run_options.files.push_back(*parse_file_spec(spec));
     if (!timeout_text.empty()) run_options.timeout = *parse_seconds(timeout_text);
     run_options.memory_limit = *parse_size(memory_text);

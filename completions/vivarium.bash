@@ -1,0 +1,149 @@
+# bash completion for vivarium                              -*- shell-script -*-
+# Installed as $datadir/bash-completion/completions/vivarium.
+# Keep in step with `vivarium --help` and `vivarium run --help`;
+# tests/docs/check_docs.sh checks that every option is listed here.
+
+_vivarium()
+{
+    # split is set by _init_completion -s; it is local here on purpose.
+    # shellcheck disable=SC2034
+    local cur prev words cword split
+    if declare -F _init_completion >/dev/null 2>&1; then
+        # -s: --opt=value is split into prev=--opt, cur=value.
+        _init_completion -s || return
+    else
+        # Without bash-completion: COMP_WORDS breaks --opt=value into
+        # "--opt" "=" "value"; join them back, as _init_completion does.
+        words=()
+        cword=0
+        local j
+        for ((j = 0; j < ${#COMP_WORDS[@]}; j++)); do
+            if [[ ${COMP_WORDS[j]} == = && ${words[${#words[@]} - 1]} == --* ]] && ((j > 0)); then
+                words[${#words[@]} - 1]+="=${COMP_WORDS[j + 1]}"
+                ((j == COMP_CWORD || j + 1 == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+                ((j++))
+            else
+                words+=("${COMP_WORDS[j]}")
+                ((j == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+            fi
+        done
+        cur=${words[cword]}
+        prev=${words[cword - 1]}
+        if [[ $cur == --*=* ]]; then
+            prev=${cur%%=*}
+            cur=${cur#*=}
+        fi
+    fi
+
+    local global_opts='--help -h --version'
+    local subcommands='run'
+    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --cache-dir'
+
+    # Find the subcommand: the first word that is not a global option.
+    local i subcmd='' subcmd_index=0
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            -*) ;;
+            *)
+                subcmd=${words[i]}
+                subcmd_index=$i
+                break
+                ;;
+        esac
+    done
+
+    if [[ -z $subcmd ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$global_opts" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$subcommands" -- "$cur")
+        fi
+        return
+    fi
+
+    case $subcmd in
+        run)
+            # Once the program (FILE, -, or -c CODE) is given, the rest is the
+            # program's sys.argv: complete file names only.
+            local word
+            for ((i = subcmd_index + 1; i < cword; i++)); do
+                word=${words[i]}
+                case $word in
+                    -c)
+                        # -c CODE: the program is CODE; what follows is sys.argv.
+                        if ((i + 1 < cword)); then
+                            compopt -o filenames 2>/dev/null
+                            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                            return
+                        fi
+                        ;;
+                    -c?*)
+                        compopt -o filenames 2>/dev/null
+                        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                        return
+                        ;;
+                    --*=*) ;;
+                    --file | --output-dir | --timeout | --memory-limit | --assets | --cache-dir)
+                        ((i++))
+                        ;;
+                    -)
+                        compopt -o filenames 2>/dev/null
+                        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                        return
+                        ;;
+                    -*) ;;
+                    *)
+                        compopt -o filenames 2>/dev/null
+                        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                        return
+                        ;;
+                esac
+            done
+
+            # The value of an option: the word after it, or after --opt=.
+            local opt=''
+            case $prev in
+                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --cache-dir)
+                    opt=$prev
+                    ;;
+            esac
+
+            case $opt in
+                --file)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                    return
+                    ;;
+                --output-dir | --assets | --cache-dir)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+                    return
+                    ;;
+                --memory-limit)
+                    mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
+                    return
+                    ;;
+                --timeout | -c)
+                    # A number of seconds, or Python code: nothing to offer.
+                    COMPREPLY=()
+                    return
+                    ;;
+            esac
+
+            if [[ $cur == -* ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "$run_opts" -- "$cur")
+            else
+                # The program: a script file, or - for stdin.
+                compopt -o filenames 2>/dev/null
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            fi
+            ;;
+        *)
+            compopt -o default 2>/dev/null
+            COMPREPLY=()
+            ;;
+    esac
+} &&
+    complete -F _vivarium vivarium
+
+# ex: filetype=sh

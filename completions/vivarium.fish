@@ -1,0 +1,64 @@
+# fish completion for vivarium.
+# Installed as $datadir/fish/vendor_completions.d/vivarium.fish.
+# Keep in step with `vivarium --help` and `vivarium run --help`;
+# tests/docs/check_docs.sh checks that every option is listed here.
+
+# True while the words typed after `vivarium run` are still options: before
+# the program (FILE, -, or -c CODE). After it, everything is the program's
+# sys.argv.
+function __vivarium_run_before_program
+    set -l tokens (commandline -opc)
+    set -l seen_run 0
+    set -l skip 0
+    for i in (seq 2 (count $tokens))
+        set -l token $tokens[$i]
+        if test $seen_run -eq 0
+            if test "$token" = run
+                set seen_run 1
+            end
+            continue
+        end
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $token
+            case -c
+                # -c CODE: once CODE is typed, the program is given.
+                if test $i -lt (count $tokens)
+                    return 1
+                end
+                set skip 1
+            case '-c?*'
+                return 1
+            case --file --output-dir --timeout --memory-limit --assets --cache-dir
+                set skip 1
+            case '--*=*' '-?*'
+            case '*'
+                return 1
+        end
+    end
+    test $seen_run -eq 1
+end
+
+# No file names unless asked for.
+complete -c vivarium -f
+
+# Global options and subcommands.
+complete -c vivarium -n __fish_use_subcommand -s h -l help -d 'Print this help message and exit'
+complete -c vivarium -n __fish_use_subcommand -l version -d 'Print the versions of vivarium, Pyodide, Python and V8'
+complete -c vivarium -n __fish_use_subcommand -a run -d 'Run a Python program once in a fresh sandbox, like python3'
+
+# vivarium run [OPTIONS] FILE|-|-c CODE [ARGS...]
+set -l before '__fish_seen_subcommand_from run; and __vivarium_run_before_program'
+complete -c vivarium -n $before -s h -l help -d 'Print the help of run and exit'
+complete -c vivarium -n $before -s c -x -d 'Run CODE instead of a file; sys.argv[0] is -c'
+complete -c vivarium -n $before -l file -r -F -d 'Copy a host file into the sandbox: HOST[:SANDBOX] (repeatable)'
+complete -c vivarium -n $before -l output-dir -x -a '(__fish_complete_directories)' -d 'Write the files created or changed under /home/earth into DIR'
+complete -c vivarium -n $before -l json -d 'Print the result as JSON instead of streaming stdout/stderr'
+complete -c vivarium -n $before -l timeout -x -d 'Stop the program after SECONDS (decimals allowed)'
+complete -c vivarium -n $before -l memory-limit -x -a '256M 512M 1G 2G 4G' -d 'Cap on Python memory (default 1G; plain number = MiB)'
+complete -c vivarium -n $before -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder'
+complete -c vivarium -n $before -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept'
+# The program (a script, or - for stdin) and its arguments: file names.
+complete -c vivarium -n '__fish_seen_subcommand_from run' -F

@@ -64,6 +64,7 @@
     pyodide.setInterruptBuffer(hooks.interruptBuffer);
 
     const namespace = pyodide.globals.get("dict")();
+    namespace.set("_host_sleep", hooks.sleep);
     pyodide.runPython(runnerSource, { globals: namespace, filename: "<vivarium>" });
     const runPython = namespace.get("run");
     namespace.destroy();

@@ -4,6 +4,7 @@
 import ast
 import hashlib
 import json
+import linecache
 import math
 import os
 import stat
@@ -159,6 +160,8 @@ class _Outcome:
 
 
 def _compile(code, filename):
+    # Register the source so that tracebacks show the offending lines, as python3 does.
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     tree = compile(code, filename, "exec", ast.PyCF_ONLY_AST | flags)
     last = None
@@ -205,6 +208,22 @@ async def _run_async(outcome, body, last, namespace):
         outcome.fail(error)
     return outcome.report()
 
+
+def _interruptible_sleep(seconds):
+    """time.sleep that sleeps in the host (no busy-wait) and honours KeyboardInterrupt.
+
+    Emscripten's nanosleep spins the CPU and never looks at Pyodide's interrupt buffer,
+    so a sleeping program could neither be timed out nor leave a core idle."""
+    if not isinstance(seconds, (int, float)):
+        seconds = float(seconds)  # raises TypeError like time.sleep for nonsense
+    if seconds != seconds or seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        _host_sleep(min(remaining, 0.1) * 1000)  # noqa: F821 (injected by the host)
+
+
+time.sleep = _interruptible_sleep
 
 # A restored memory snapshot (or a forked zygote) carries the generator state it was
 # made with: reseed from OS entropy so that no two interpreters share random numbers.

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include "engine/assets.h"
 #include "engine/runtime.h"
 #include "src/embedded_sources.h"
 #include "src/event_loop.h"
@@ -166,6 +167,21 @@ void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
   detail::write_file_atomically(snapshot_path(state), bytes.data(), bytes.size());
 }
 
+// sleep(ms): blocks without burning CPU (emscripten's own nanosleep busy-waits), in
+// slices, returning early once an interrupt is pending.
+void hook_sleep(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  double ms = 0;
+  if (info.Length() < 1 || !info[0]->NumberValue(info.GetIsolate()->GetCurrentContext()).To(&ms)) return;
+  if (!(ms > 0)) return;
+  const auto until = Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(std::min(ms, 1e9) * 1000));
+  while (Clock::now() < until) {
+    if (state.interrupt_flag && std::atomic_ref<const std::int32_t>(*state.interrupt_flag).load() != 0) return;
+    const auto slice = std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(slice);
+  }
+}
+
 void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name,
               v8::FunctionCallback callback) {
   auto* isolate = context->GetIsolate();
@@ -184,8 +200,10 @@ v8::Local<v8::Object> Interpreter::Impl::make_hooks(v8::Local<v8::Context> conte
   set_hook(context, hooks, "readStdin", hook_read_stdin);
   set_hook(context, hooks, "loadSnapshot", hook_load_snapshot);
   set_hook(context, hooks, "saveSnapshot", hook_save_snapshot);
+  set_hook(context, hooks, "sleep", hook_sleep);
   auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
   interrupt_store = interrupt->GetBackingStore();
+  state.interrupt_flag = static_cast<const std::int32_t*>(interrupt_store->Data());
   hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
   auto marker = v8::Object::New(isolate);
   state.wasm_marker.Reset(isolate, marker);
@@ -442,6 +460,11 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   if (ec) return std::unexpected("Pyodide assets not found at " + options.assets_dir.string());
   impl->state.cache_dir = options.cache_dir;
   impl->state.inherit_stdin = options.inherit_stdin;
+  // Sizes are checked at every start; the content hashes only when there is no boot
+  // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
+  std::error_code exists_ec;
+  const bool first_boot = options.cache_dir.empty() || !fs::exists(snapshot_path(impl->state), exists_ec);
+  if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked) return std::unexpected(checked.error());
   if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());
   return std::unique_ptr<Interpreter>(new Interpreter(std::move(impl)));
 }

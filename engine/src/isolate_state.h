@@ -49,6 +49,10 @@ struct IsolateState {
 
   bool heap_exhausted = false;
 
+  // Pyodide's interrupt buffer (non-zero: an interrupt is pending). Host calls that block
+  // (sleep) return early when it is set so that Python can raise KeyboardInterrupt.
+  const std::int32_t* interrupt_flag = nullptr;
+
   static IsolateState& of(v8::Isolate* isolate) { return *static_cast<IsolateState*>(isolate->GetData(0)); }
 };
 

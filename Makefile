@@ -1,0 +1,45 @@
+# Two commands on a fresh Debian 12 machine:
+#   make run    set up, build, and run examples/hello.py through build/vivarium
+#   make test   set up, build, and run every test
+# Both are idempotent: set-up skips what is in place, the build is incremental.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+export VIVARIUM_CACHE_DIR ?= $(CURDIR)/$(BUILD_DIR)/cache
+
+.PHONY: all setup configure build run test asan bench clean install
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD_DIR)/CMakeCache.txt: | setup
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: setup $(BUILD_DIR)/CMakeCache.txt
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	$(BUILD_DIR)/vivarium run examples/hello.py World
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build and tests, in build-asan/.
+asan: setup
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVIVARIUM_SANITIZE=ON
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	bench/startup.sh
+	bench/cpu.sh
+
+install: build
+	cmake --install $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

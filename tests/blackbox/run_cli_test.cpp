@@ -1,0 +1,223 @@
+// `vivarium run` through the real binary, as a terminal user or a CI job uses it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/subprocess.h"
+
+namespace fs = std::filesystem;
+using namespace vivarium::test_support;
+using namespace std::chrono_literals;
+
+namespace {
+ProcessResult run_vivarium(std::vector<std::string> args, ProcessOptions options = {}) {
+  args.insert(args.begin(), vivarium_binary());
+  return run_process(args, options);
+}
+
+std::string write_script(const fs::path& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir / name) << text;
+  return (dir / name).string();
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+}  // namespace
+
+TEST(RunCli, RunsAScriptFileWithArguments) {
+  const fs::path dir = make_temp_dir();
+  const auto script = write_script(dir, "args.py", "import sys\nprint(sys.argv)\n");
+  auto result = run_vivarium({"run", script, "one", "--two"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "['" + script + "', 'one', '--two']\n");
+  EXPECT_EQ(result.err, "");
+}
+
+TEST(RunCli, RunsCodeGivenWithDashC) {
+  auto result = run_vivarium({"run", "-c", "import sys; print(sys.argv); print(6 * 7)", "a"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "['-c', 'a']\n42\n");
+}
+
+TEST(RunCli, ReadsTheProgramFromStdinWithDash) {
+  auto result = run_vivarium({"run", "-", "x"}, {.stdin_data = "import sys\nprint('from stdin', sys.argv)\n"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "from stdin ['-', 'x']\n");
+}
+
+TEST(RunCli, PipesStdinIntoTheScript) {
+  const fs::path dir = make_temp_dir();
+  const auto script = write_script(dir, "stats.py",
+                                   "import sys, csv\n"
+                                   "rows = list(csv.reader(sys.stdin))\n"
+                                   "print(len(rows) - 1, sum(int(r[1]) for r in rows[1:]))\n");
+  auto result = run_vivarium({"run", script}, {.stdin_data = "name,value\na,1\nb,2\nc,39\n"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "3 42\n");
+}
+
+TEST(RunCli, ExitStatusIsTheScripts) {
+  EXPECT_EQ(run_vivarium({"run", "-c", "import sys; sys.exit(7)"}).exit_status, 7);
+  EXPECT_EQ(run_vivarium({"run", "-c", "pass"}).exit_status, 0);
+}
+
+TEST(RunCli, UncaughtExceptionPrintsAPython3TracebackAndExitsOne) {
+  const fs::path dir = make_temp_dir();
+  const auto script = write_script(dir, "boom.py", "print('partial')\ndef f():\n    1 / 0\nf()\n");
+  auto result = run_vivarium({"run", script});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(result.out, "partial\n");
+  EXPECT_EQ(result.err,
+            "Traceback (most recent call last):\n"
+            "  File \"" + script + "\", line 4, in <module>\n"
+            "    f()\n"
+            "    ~^^\n"
+            "  File \"" + script + "\", line 3, in f\n"
+            "    1 / 0\n"
+            "    ~~^~~\n"
+            "ZeroDivisionError: division by zero\n");
+}
+
+TEST(RunCli, TimeoutStopsAnInfiniteLoopWith124) {
+  auto result = run_vivarium({"run", "--timeout", "0.5", "-c", "print('looping', flush=True)\nwhile True: pass"});
+  EXPECT_EQ(result.exit_status, 124);
+  EXPECT_EQ(result.out, "looping\n");
+  EXPECT_NE(result.err.find("timeout"), std::string::npos);
+  EXPECT_FALSE(result.timed_out);
+}
+
+TEST(RunCli, MemoryLimitTurnsIntoMemoryErrorAndItsOwnStatus) {
+  auto result = run_vivarium({"run", "--memory-limit", "128M", "-c", "x = bytearray(1_500_000_000)"});
+  EXPECT_EQ(result.exit_status, 3);
+  EXPECT_NE(result.err.find("MemoryError"), std::string::npos);
+  EXPECT_NE(result.err.find("--memory-limit"), std::string::npos);
+  auto survived = run_vivarium({"run", "--memory-limit", "128M", "-c",
+                            "try:\n    bytearray(1_500_000_000)\nexcept MemoryError:\n    print('caught')\n"
+                            "print(len(bytearray(10**7)))"});
+  EXPECT_EQ(survived.exit_status, 0) << survived.err;
+  EXPECT_EQ(survived.out, "caught\n10000000\n");
+  auto huge = run_vivarium({"run", "--memory-limit", "128M", "-c", "bytearray(4 * 10**9)"});
+  EXPECT_NE(huge.exit_status, 0);
+  EXPECT_FALSE(huge.timed_out);
+}
+
+TEST(RunCli, StreamsOutputWhileTheProgramRuns) {
+  LiveProcess process({vivarium_binary(), "run", "-c",
+                       "import time\nprint('first')\nt = time.time()\nwhile time.time() - t < 3: pass\nprint('second')"});
+  const auto seen = process.read_stdout_until("first\n", 30s);
+  EXPECT_NE(seen.find("first\n"), std::string::npos);
+  EXPECT_EQ(seen.find("second"), std::string::npos);
+  EXPECT_TRUE(process.running()) << "the first line must arrive before the program ends";
+  EXPECT_EQ(process.wait(), 0);
+}
+
+TEST(RunCli, UsageErrorsAreOneLineAndStatusTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"run", "--bogus"}, {"run", "--timeout", "abc", "-c", "1"}, {"run", "--memory-limit", "12X", "-c", "1"},
+           {"run", "/nonexistent/script.py"}, {"run"}, {"nosuchcommand"}, {"run", "--file", "x:../up", "-c", "1"},
+           {"run", "--file", "/nonexistent/data.csv", "-c", "1"}}) {
+    auto result = run_vivarium(args);
+    EXPECT_EQ(result.exit_status, 2) << args.back() << ": " << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_TRUE(result.out.empty());
+  }
+}
+
+TEST(RunCli, MissingAssetsAreRefusedWithHowToFixThem) {
+  auto result = run_vivarium({"run", "--assets", "/nonexistent/pyodide", "-c", "print(1)"});
+  EXPECT_EQ(result.exit_status, 125);
+  EXPECT_NE(result.err.find("make setup"), std::string::npos) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+}
+
+TEST(RunCli, CorruptAssetsAreRefused) {
+  const fs::path assets = fs::path(make_temp_dir()) / "pyodide";
+  fs::copy(fs::path(source_dir()) / "assets" / "pyodide", assets, fs::copy_options::recursive);
+  fs::resize_file(assets / "pyodide.asm.wasm", 100);
+  auto result = run_vivarium({"run", "--assets", assets.string(), "-c", "print(1)"});
+  EXPECT_EQ(result.exit_status, 125);
+  EXPECT_NE(result.err.find("corrupt"), std::string::npos) << result.err;
+}
+
+TEST(RunCli, CopiesFilesInAndWritesCreatedOrChangedFilesOut) {
+  const fs::path dir = make_temp_dir();
+  std::ofstream(dir / "data.csv") << "a,b\n1,2\n";
+  std::ofstream(dir / "keep.txt") << "unchanged";
+  std::ofstream(dir / "edit.txt") << "v1";
+  const auto out = dir / "out";
+  auto result = run_vivarium({"run", "--file", (dir / "data.csv").string(), "--file",
+                          (dir / "keep.txt").string() + ":inputs/keep.txt", "--file", (dir / "edit.txt").string(),
+                          "--output-dir", out.string(), "-c",
+                          "import os\n"
+                          "rows = open('data.csv').read().splitlines()\n"
+                          "assert open('inputs/keep.txt').read() == 'unchanged'\n"
+                          "open('edit.txt', 'a').write('+v2')\n"
+                          "os.makedirs('results', exist_ok=True)\n"
+                          "open('results/count.txt', 'w').write(str(len(rows)))\n"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(slurp(out / "results" / "count.txt"), "2");
+  EXPECT_EQ(slurp(out / "edit.txt"), "v1+v2");
+  EXPECT_FALSE(fs::exists(out / "data.csv")) << "unchanged uploads are not written back";
+  EXPECT_FALSE(fs::exists(out / "inputs"));
+}
+
+TEST(RunCli, OutputFilesAreWrittenEvenWhenTheProgramFails) {
+  const fs::path out = fs::path(make_temp_dir()) / "out";
+  auto result = run_vivarium({"run", "--output-dir", out.string(), "-c", "open('saved.txt','w').write('ok')\nraise SystemError('x')"});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(slurp(out / "saved.txt"), "ok");
+}
+
+TEST(RunCli, OutputDirDoesNotFollowHostSymlinks) {
+  const fs::path dir = make_temp_dir();
+  const fs::path out = dir / "out";
+  fs::create_directories(out);
+  fs::create_directories(dir / "elsewhere");
+  fs::create_directory_symlink(dir / "elsewhere", out / "sub");
+  auto result = run_vivarium({"run", "--output-dir", out.string(), "-c", "import os\nos.makedirs('sub')\nopen('sub/f.txt','w').write('x')"});
+  EXPECT_NE(result.exit_status, 0);
+  EXPECT_FALSE(fs::exists(dir / "elsewhere" / "f.txt"));
+}
+
+TEST(RunCli, JsonPrintsTheApiResultObject) {
+  auto result = run_vivarium({"run", "--json", "-c", "print('hi')\nopen('o.txt','w').write('Hello World')\n21 * 2"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_NE(result.out.find("\"success\":true"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"final_expression\":42"), std::string::npos);
+  EXPECT_NE(result.out.find("\"std_out\":\"hi\\n\""), std::string::npos);
+  EXPECT_NE(result.out.find("{\"b64_data\":\"SGVsbG8gV29ybGQ=\",\"filename\":\"o.txt\"}"), std::string::npos);
+  EXPECT_NE(result.out.find("\"code_runtime\":"), std::string::npos);
+
+  auto failed = run_vivarium({"run", "--json", "-c", "print('x')\nundefined"});
+  EXPECT_EQ(failed.exit_status, 1);
+  EXPECT_NE(failed.out.find("\"success\":false"), std::string::npos);
+  EXPECT_NE(failed.out.find("\"type\":\"execution\""), std::string::npos);
+  EXPECT_NE(failed.out.find("\"exception\":\"NameError\""), std::string::npos);
+  EXPECT_NE(failed.out.find("\"std_out\":\"x\\n\""), std::string::npos);
+}
+
+TEST(RunCli, VersionNamesEveryComponent) {
+  auto result = run_vivarium({"--version"});
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_NE(result.out.find("vivarium "), std::string::npos);
+  EXPECT_NE(result.out.find("Pyodide 314.0.7"), std::string::npos);
+  EXPECT_NE(result.out.find("Python 3.14.2"), std::string::npos);
+  EXPECT_NE(result.out.find("V8 10.2.154"), std::string::npos);
+}
+
+TEST(RunCli, HelpDocumentsEveryRunFlag) {
+  auto result = run_vivarium({"run", "--help"});
+  EXPECT_EQ(result.exit_status, 0);
+  for (const char* flag : {"-c", "--file", "--output-dir", "--json", "--timeout", "--memory-limit", "--assets",
+                           "--cache-dir", "124"})
+    EXPECT_NE(result.out.find(flag), std::string::npos) << flag;
+}
+
+TEST(RunCli, EachRunGetsDifferentRandomness) {
+  auto first = run_vivarium({"run", "-c", "import random, os; print(random.random(), os.urandom(8).hex())"});
+  auto second = run_vivarium({"run", "-c", "import random, os; print(random.random(), os.urandom(8).hex())"});
+  EXPECT_NE(first.out, second.out);
+}
