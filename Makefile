@@ -2,6 +2,7 @@
 #   make run    set up, build, and run examples/hello.py through build/vivarium
 #   make test   set up, build, and run every test
 # Both are idempotent: set-up skips what is in place, the build is incremental.
+MAKEFLAGS += --no-print-directory
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
