@@ -7,6 +7,7 @@
 #include "cli/exit_status.h"
 #include "cli/options_parsing.h"
 #include "cli/run_command.h"
+#include "cli/serve_command.h"
 #include "engine/assets.h"
 #include "engine/runtime.h"
 
@@ -101,6 +102,10 @@ int run_main(int argc, char** argv) {
   std::vector<std::string> file_specs;
   std::string timeout_text, memory_text = "1G";
   add_run_command(app, run_options, file_specs, timeout_text, memory_text);
+  ServeFlags serve_flags;
+  add_serve_command(app, serve_flags);
+  ZygoteFlags zygote_flags;
+  add_zygote_command(app, zygote_flags);
 
   try {
     app.parse(argc, argv);
@@ -124,6 +129,8 @@ int run_main(int argc, char** argv) {
     run_options.memory_limit = *parse_size(memory_text);
     return run_command(run_options);
   }
+  if (app.got_subcommand("serve")) return serve_command(serve_flags);
+  if (app.got_subcommand("__zygote")) return zygote_command(zygote_flags);
   return exit_status::usage;
 }
 

@@ -1,5 +1,4 @@
-// Parsing of the CLI's value syntaxes: sizes ("256M"), durations in seconds, and
-// --file HOST[:SANDBOX] specs. Pure functions, unit-tested.
+// Parsing of --file HOST[:SANDBOX] specs (sizes and seconds: server/units.h).
 #pragma once
 
 #include <chrono>
@@ -9,14 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "server/units.h"
+
 namespace vivarium::cli {
 
-// "256M", "2G", "512k", "1048576B"; a plain number means MiB. Suffixes are binary
-// (K = 1024) and case-insensitive; "MiB"/"GB" spellings are accepted too.
-std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
-
-// Seconds, decimals allowed ("2.5"); must be positive and finite.
-std::expected<std::chrono::milliseconds, std::string> parse_seconds(std::string_view text);
+using server::parse_seconds;
+using server::parse_size;
 
 struct FileSpec {
   std::filesystem::path host;

@@ -36,6 +36,9 @@ struct ExecutionRequest {
   // the interpreter's grace period the execution is stopped hard (interpreter lost).
   std::optional<std::chrono::milliseconds> timeout;
   OutputSink on_output;  // optional streaming of stdout/stderr
+  // Cap on what std_out and std_err each keep; past it the text ends with a marker
+  // saying how much was dropped. Streaming (on_output) is not capped.
+  std::optional<std::size_t> max_output_bytes;
 };
 
 enum class ErrorKind {

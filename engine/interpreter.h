@@ -38,6 +38,10 @@ class Interpreter {
   // Runs code to completion (or until a limit hits). Never throws for Python errors.
   ExecutionResult execute(const ExecutionRequest& request);
 
+  // Call in a process that fork()ed from one holding this booted interpreter, before it
+  // runs anything: gives the copy its own random state (Python's `random` module).
+  void reseed_after_fork();
+
   // False once a hard stop or a JS heap exhaustion left the interpreter unusable.
   bool usable() const;
 

@@ -78,9 +78,9 @@
     }
 
     // One execution: copy the input files in, run the code, hand back plain JS values.
-    return async function execute(code, filename, argv, files) {
+    return async function execute(code, filename, argv, files, reseed) {
       for (const [path, bytes] of files) writeInputFile(path, bytes);
-      let proxy = runPython(code, filename, argv);
+      let proxy = runPython(code, filename, argv, reseed);
       if (proxy && typeof proxy.then === "function") {
         const awaitable = proxy;
         try {

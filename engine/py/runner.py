@@ -175,7 +175,9 @@ def _is_coroutine_code(code):
     return bool(code.co_flags & 0x80)  # CO_COROUTINE: the code used top-level await
 
 
-def run(code, filename, argv):
+def run(code, filename, argv, reseed=False):
+    if reseed:
+        _random.seed()
     outcome = _Outcome(_scan_home(), filename)
     namespace = __main__.__dict__
     if argv:

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <regex>
 
 #include "src/isolate_state.h"
 #include "src/text_codec.h"
@@ -151,11 +150,16 @@ void host_os_system(const Info& info) {
   v8::Local<v8::Value> flag, command;
   if (!args->Get(context, 0).ToLocal(&flag) || !args->Get(context, 1).ToLocal(&command)) return;
   if (!flag->IsString() || !command->IsString() || to_std(isolate, flag) != "-c") return refuse();
-  static const std::regex kRandomRequest("head -c([0-9]{1,6}) /dev/urandom \\| base64 --wrap=0");
+  // Exactly "head -c<digits> /dev/urandom | base64 --wrap=0", nothing more or less.
+  static constexpr std::string_view kPrefix = "head -c", kSuffix = " /dev/urandom | base64 --wrap=0";
   const std::string text = to_std(isolate, command);
-  std::smatch match;
-  if (!std::regex_match(text, match, kRandomRequest)) return refuse();
-  const std::size_t count = std::stoul(match[1].str());
+  if (!text.starts_with(kPrefix) || !text.ends_with(kSuffix)) return refuse();
+  const std::string_view digits =
+      std::string_view(text).substr(kPrefix.size(), text.size() - kPrefix.size() - kSuffix.size());
+  if (digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return refuse();
+  const std::size_t count = std::stoul(std::string(digits));
   if (count > 65536) return refuse();
   std::string bytes(count, '\0');
   fill_random(bytes.data(), count);

@@ -79,6 +79,7 @@ struct Interpreter::Impl {
   std::shared_ptr<v8::BackingStore> interrupt_store;  // Int32Array Pyodide polls
   detail::LoopWakeup wakeup;
   bool usable = false;
+  bool reseed_pending = false;
   BootTimings timings;
 
   ~Impl() {
@@ -213,6 +214,7 @@ v8::Local<v8::Object> Interpreter::Impl::make_hooks(v8::Local<v8::Context> conte
 
 std::expected<void, std::string> Interpreter::Impl::boot() {
   const auto started = Clock::now();
+
   allocator.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator.get();
@@ -299,8 +301,14 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
   auto context = state.context.Get(isolate);
   v8::Context::Scope context_scope(context);
 
+  std::size_t dropped_out = 0, dropped_err = 0;
+  const std::size_t keep = request.max_output_bytes.value_or(std::string::npos);
   state.output = [&](bool is_stderr, std::string_view text) {
-    (is_stderr ? result.std_err : result.std_out).append(text);
+    auto& kept = is_stderr ? result.std_err : result.std_out;
+    auto& dropped = is_stderr ? dropped_err : dropped_out;
+    const std::size_t room = kept.size() < keep ? keep - kept.size() : 0;
+    kept.append(text.substr(0, room));
+    dropped += text.size() - std::min(room, text.size());
     if (request.on_output) request.on_output(is_stderr ? OutputStream::err : OutputStream::out, text);
   };
 
@@ -343,11 +351,13 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     pair->Set(context, 1, to_uint8array(isolate, request.files[i].data)).Check();
     files->Set(context, static_cast<std::uint32_t>(i), pair).Check();
   }
-  v8::Local<v8::Value> args[] = {to_v8(isolate, request.code), to_v8(isolate, request.filename), argv, files};
+  v8::Local<v8::Value> args[] = {to_v8(isolate, request.code), to_v8(isolate, request.filename), argv, files,
+                                 v8::Boolean::New(isolate, reseed_pending)};
+  reseed_pending = false;
   v8::Local<v8::Value> pending;
   std::optional<std::string> engine_failure;
   v8::Local<v8::Promise> promise;
-  if (!execute_function.Get(isolate)->Call(context, v8::Undefined(isolate), 4, args).ToLocal(&pending)) {
+  if (!execute_function.Get(isolate)->Call(context, v8::Undefined(isolate), 5, args).ToLocal(&pending)) {
     engine_failure = describe_exception(isolate, try_catch);
   } else {
     promise = pending.As<v8::Promise>();
@@ -443,6 +453,11 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     result.error = std::move(failure);
   }
   state.output = nullptr;
+  auto mark_truncation = [](std::string& text, std::size_t dropped) {
+    if (dropped > 0) text += "\n[vivarium: output truncated, " + std::to_string(dropped) + " more bytes dropped]\n";
+  };
+  mark_truncation(result.std_out, dropped_out);
+  mark_truncation(result.std_err, dropped_err);
   result.code_runtime_ms = static_cast<std::int64_t>(ms_since(started));
   return result;
 }
@@ -471,6 +486,14 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
 
 ExecutionResult Interpreter::execute(const ExecutionRequest& request) { return impl_->execute(request); }
 bool Interpreter::usable() const { return impl_->usable; }
+
+void Interpreter::reseed_after_fork() {
+  // A fork copies the generator state of its parent: every session would draw the same
+  // numbers. Entropy itself (os.urandom, crypto.getRandomValues, Math.random) already
+  // comes from getrandom() per call. The runner reseeds before the next execution runs
+  // anything (a separate execution here would cost a fork ~30 ms of copy-on-write).
+  impl_->reseed_pending = true;
+}
 Interpreter::BootTimings Interpreter::boot_timings() const { return impl_->timings; }
 
 }  // namespace vivarium::engine

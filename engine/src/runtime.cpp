@@ -54,8 +54,11 @@ const RuntimeOptions& Runtime::options() { return g_options; }
 std::string Runtime::v8_version() { return v8::V8::GetVersion(); }
 
 std::string Runtime::code_cache_key() {
-  // Only the flags that change generated code; the memory cap does not.
-  return std::string("v8-") + v8::V8::GetVersion() + "-single-threaded-no-liftoff-no-wasm-wp";
+  // V8 refuses a cache made under other flags, so every flag is in the key; that
+  // includes the memory cap (V8 hashes it in, although it changes no code). Changing it
+  // after start-up is not an option: V8 aborts when a memory outgrows its boot-time max.
+  return std::string("v8-") + v8::V8::GetVersion() + "-st-noliftoff-nowp-mem" +
+         std::to_string(g_options.wasm_memory_limit / kWasmPageSize);
 }
 
 namespace detail {

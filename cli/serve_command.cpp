@@ -1,0 +1,67 @@
+#include "cli/serve_command.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/exit_status.h"
+#include "server/config.h"
+#include "server/serve.h"
+#include "server/zygote.h"
+
+namespace vivarium::cli {
+
+void add_serve_command(CLI::App& app, ServeFlags& flags) {
+  auto* serve = app.add_subcommand("serve", "Serve the vivarium HTTP API: stateful Python sessions, each in its own "
+                                            "forked, locked-down process");
+  std::string footer =
+      "Settings: a flag wins over the environment variable, which wins over a .env file in the\n"
+      "working directory, which wins over the default.\n\n";
+  for (const auto& setting : server::server_settings()) {
+    // Each flag stores its text under the setting's name; config.cpp parses and checks it.
+    auto* option = serve->add_option_function<std::string>(
+        setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; },
+        std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]");
+    option->type_name("VALUE");
+  }
+  footer += "Endpoints (see the README):\n"
+            "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"
+            "  GET    /health              {\"status\": \"healthy\", \"activeSessions\": N}\n"
+            "  GET    /sessions            the sessions with their ages\n"
+            "  DELETE /sessions/ID         end a session now\n\n"
+            "Stop with SIGTERM or Ctrl-C: in-flight executions get 10 s to finish.";
+  serve->footer(footer);
+}
+
+int serve_command(const ServeFlags& flags) {
+  auto dotenv = server::read_dotenv(".env");
+  if (!dotenv) {
+    std::cerr << "vivarium: error: " << dotenv.error() << "\n";
+    return exit_status::usage;
+  }
+  auto config = server::resolve_config(flags.values, server::settings_from_environment(), *dotenv);
+  if (!config) {
+    std::cerr << "vivarium: error: " << config.error() << " (see vivarium serve --help)\n";
+    return exit_status::usage;
+  }
+  return server::serve(*config, std::filesystem::read_symlink("/proc/self/exe"));
+}
+
+void add_zygote_command(CLI::App& app, ZygoteFlags& flags) {
+  // Internal: started by `vivarium serve`, never by hand; hidden from --help.
+  auto* zygote = app.add_subcommand("__zygote", "");
+  zygote->group("");
+  zygote->add_option("--memory-limit", flags.memory_limit);
+  zygote->add_option("--assets", flags.assets);
+  zygote->add_option("--cache-dir", flags.cache_dir);
+}
+
+int zygote_command(const ZygoteFlags& flags) {
+  server::ZygoteOptions options;
+  options.memory_limit = std::stoull(flags.memory_limit.empty() ? "536870912" : flags.memory_limit);
+  if (!flags.assets.empty()) options.assets_dir = flags.assets;
+  if (!flags.cache_dir.empty()) options.cache_dir = flags.cache_dir;
+  constexpr int kControlFd = 3;
+  return server::zygote_main(kControlFd, options);
+}
+
+}  // namespace vivarium::cli

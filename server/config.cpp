@@ -1,0 +1,183 @@
+#include "server/config.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "server/units.h"
+
+namespace vivarium::server {
+
+const std::vector<SettingInfo>& server_settings() {
+  static const std::vector<SettingInfo> settings = {
+      {"HOST", "--host", "127.0.0.1",
+       "Address to listen on; 0.0.0.0 exposes the server to the network (containers), and the API has no "
+       "authentication"},
+      {"PORT", "--port", "3080", "TCP port"},
+      {"SESSION_TIMEOUT_MINUTES", "--session-timeout", "10", "Minutes without an execution before a session ends"},
+      {"EXECUTION_TIMEOUT_SECONDS", "--execution-timeout", "30", "Seconds one execution may run (decimals allowed)"},
+      {"MEMORY_LIMIT", "--memory-limit", "512M", "Python memory per session (256M, 2G; a plain number is MiB)"},
+      {"MAX_SESSIONS", "--max-sessions", "100", "Sessions alive at once; more get HTTP 503"},
+      {"MAX_BODY_SIZE", "--max-body-size", "50M", "Largest request body; larger gets HTTP 413"},
+      {"MAX_OUTPUT_SIZE", "--max-output-size", "1M", "std_out and std_err kept per execution, each; the rest is cut "
+                                                     "with a marker"},
+      {"MAX_OUTPUT_FILES_SIZE", "--max-output-files-size", "50M",
+       "Total size of output_files per execution; past it files are left out and listed in std_err"},
+      {"LOG_LEVEL", "--log-level", "info", "error, warn, info (one line per request) or debug"},
+      {"VIVARIUM_ASSETS", "--assets", "next to the binary", "The Pyodide bundle folder"},
+      {"PYODIDE_CACHE_DIR", "--cache-dir", "~/.cache/vivarium", "Where compiled code caches are kept"},
+  };
+  return settings;
+}
+
+namespace {
+
+std::optional<std::string> pick(const std::string& name, const std::map<std::string, std::string>& flags,
+                                const std::map<std::string, std::string>& environment,
+                                const std::map<std::string, std::string>& dotenv) {
+  for (const auto* source : {&flags, &environment, &dotenv})
+    if (auto it = source->find(name); it != source->end()) return it->second;
+  return std::nullopt;
+}
+
+std::expected<long long, std::string> parse_integer(const std::string& name, const std::string& text, long long low,
+                                                    long long high) {
+  char* end = nullptr;
+  errno = 0;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || value < low || value > high)
+    return std::unexpected(name + "='" + text + "': expected a whole number from " + std::to_string(low) + " to " +
+                           std::to_string(high));
+  return value;
+}
+
+}  // namespace
+
+std::expected<ServerConfig, std::string> resolve_config(const std::map<std::string, std::string>& flags,
+                                                        const std::map<std::string, std::string>& environment,
+                                                        const std::map<std::string, std::string>& dotenv) {
+  ServerConfig config;
+  auto get = [&](const char* name) { return pick(name, flags, environment, dotenv); };
+  auto size = [&](const char* name, std::uint64_t& target, std::uint64_t low,
+                  std::uint64_t high) -> std::expected<void, std::string> {
+    auto text = get(name);
+    if (!text) return {};
+    auto parsed = parse_size(*text);
+    if (!parsed) return std::unexpected(std::string(name) + ": " + parsed.error());
+    if (*parsed < low || *parsed > high)
+      return std::unexpected(std::string(name) + "='" + *text + "': must be between " + format_size(low) + " and " +
+                             format_size(high));
+    target = *parsed;
+    return {};
+  };
+
+  if (auto host = get("HOST")) {
+    if (host->empty()) return std::unexpected("HOST is empty");
+    config.host = *host;
+  }
+  if (auto port = get("PORT")) {
+    auto value = parse_integer("PORT", *port, 0, 65535);
+    if (!value) return std::unexpected(value.error());
+    config.port = static_cast<int>(*value);
+  }
+  if (auto minutes = get("SESSION_TIMEOUT_MINUTES")) {
+    char* end = nullptr;
+    const double value = std::strtod(minutes->c_str(), &end);
+    if (minutes->empty() || *end != '\0' || !std::isfinite(value) || value <= 0 || value > 525600)
+      return std::unexpected("SESSION_TIMEOUT_MINUTES='" + *minutes + "': expected minutes greater than 0");
+    config.session_timeout = std::chrono::milliseconds(std::max<std::int64_t>(1, std::llround(value * 60000)));
+  }
+  if (auto seconds = get("EXECUTION_TIMEOUT_SECONDS")) {
+    auto value = parse_seconds(*seconds);
+    if (!value) return std::unexpected("EXECUTION_TIMEOUT_SECONDS: " + value.error());
+    config.execution_timeout = *value;
+  }
+  if (auto r = size("MEMORY_LIMIT", config.memory_limit, std::uint64_t{64} << 20, std::uint64_t{4} << 30); !r)
+    return std::unexpected(r.error());
+  if (auto sessions = get("MAX_SESSIONS")) {
+    auto value = parse_integer("MAX_SESSIONS", *sessions, 1, 100000);
+    if (!value) return std::unexpected(value.error());
+    config.max_sessions = static_cast<int>(*value);
+  }
+  if (auto r = size("MAX_BODY_SIZE", config.max_body_size, 1024, std::uint64_t{1} << 30); !r)
+    return std::unexpected(r.error());
+  if (auto r = size("MAX_OUTPUT_SIZE", config.max_output_size, 1, std::uint64_t{1} << 30); !r)
+    return std::unexpected(r.error());
+  if (auto r = size("MAX_OUTPUT_FILES_SIZE", config.max_output_files_size, 1, std::uint64_t{1} << 30); !r)
+    return std::unexpected(r.error());
+  if (auto level = get("LOG_LEVEL")) {
+    if (*level == "error")
+      config.log_level = LogLevel::error;
+    else if (*level == "warn")
+      config.log_level = LogLevel::warn;
+    else if (*level == "info")
+      config.log_level = LogLevel::info;
+    else if (*level == "debug")
+      config.log_level = LogLevel::debug;
+    else
+      return std::unexpected("LOG_LEVEL='" + *level + "': expected error, warn, info or debug");
+  }
+  if (auto assets = get("VIVARIUM_ASSETS"); assets && !assets->empty()) config.assets_dir = *assets;
+  if (auto cache = get("PYODIDE_CACHE_DIR"); cache && !cache->empty()) config.cache_dir = *cache;
+  return config;
+}
+
+std::expected<std::map<std::string, std::string>, std::string> parse_dotenv(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream lines(text);
+  std::string line;
+  int number = 0;
+  auto trim = [](std::string s) {
+    const auto first = s.find_first_not_of(" \t\r");
+    const auto last = s.find_last_not_of(" \t\r");
+    return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
+  };
+  while (std::getline(lines, line)) {
+    ++number;
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("export ")) line = trim(line.substr(7));
+    const auto eq = line.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return std::unexpected(".env line " + std::to_string(number) + ": expected KEY=VALUE");
+    const std::string key = trim(line.substr(0, eq));
+    std::string value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(value.substr(0, hash));
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
+std::expected<std::map<std::string, std::string>, std::string> read_dotenv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return std::map<std::string, std::string>{};
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = parse_dotenv(text.str());
+  if (!parsed) return std::unexpected(path.string() + ": " + parsed.error());
+  return parsed;
+}
+
+std::map<std::string, std::string> settings_from_environment() {
+  std::map<std::string, std::string> values;
+  for (const auto& setting : server_settings())
+    if (const char* value = std::getenv(setting.env)) values[setting.env] = value;
+  return values;
+}
+
+std::string describe(const ServerConfig& config) {
+  std::ostringstream out;
+  out << "execution timeout " << static_cast<double>(config.execution_timeout.count()) / 1000 << " s, memory "
+      << format_size(config.memory_limit) << " per session, at most " << config.max_sessions
+      << " sessions, idle timeout " << static_cast<double>(config.session_timeout.count()) / 60000
+      << " min, body " << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
+      << " per stream, output files " << format_size(config.max_output_files_size);
+  return out.str();
+}
+
+}  // namespace vivarium::server

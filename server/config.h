@@ -1,0 +1,58 @@
+// `vivarium serve` configuration: flags > environment > .env in the working directory >
+// defaults, each value parsed and checked with a message naming the setting.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vivarium::server {
+
+enum class LogLevel { error, warn, info, debug };
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 3080;
+  std::chrono::milliseconds session_timeout{10 * 60 * 1000};  // SESSION_TIMEOUT_MINUTES, fractions allowed
+  std::chrono::milliseconds execution_timeout{30000};
+  std::uint64_t memory_limit = std::uint64_t{512} << 20;  // wasm memory per session
+  int max_sessions = 100;
+  std::uint64_t max_body_size = std::uint64_t{50} << 20;
+  std::uint64_t max_output_size = std::uint64_t{1} << 20;        // per stream
+  std::uint64_t max_output_files_size = std::uint64_t{50} << 20;  // per execution
+  LogLevel log_level = LogLevel::info;
+  std::optional<std::filesystem::path> assets_dir;
+  std::optional<std::filesystem::path> cache_dir;
+};
+
+// One setting: its environment name (also the key used in .env), what --help shows.
+struct SettingInfo {
+  const char* env;
+  const char* flag;
+  const char* default_text;
+  const char* help;
+};
+const std::vector<SettingInfo>& server_settings();
+
+// Resolves every setting. `flags` holds values given on the command line, keyed by the
+// setting's environment name; `environment` and `dotenv` likewise.
+std::expected<ServerConfig, std::string> resolve_config(const std::map<std::string, std::string>& flags,
+                                                        const std::map<std::string, std::string>& environment,
+                                                        const std::map<std::string, std::string>& dotenv);
+
+// Reads KEY=VALUE lines (comments, blank lines, `export`, quotes) from a .env file.
+// A missing file is an empty map; a malformed line is an error naming its number.
+std::expected<std::map<std::string, std::string>, std::string> read_dotenv(const std::filesystem::path& path);
+std::expected<std::map<std::string, std::string>, std::string> parse_dotenv(const std::string& text);
+
+// The process environment, restricted to the names in server_settings().
+std::map<std::string, std::string> settings_from_environment();
+
+std::string describe(const ServerConfig& config);  // the limits in force, for the startup log
+
+}  // namespace vivarium::server

@@ -1,0 +1,80 @@
+#include "server/lockdown.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace vivarium::server {
+
+void close_inherited_descriptors(int keep) {
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd >= 0) {
+    ::dup2(null_fd, STDIN_FILENO);
+    if (null_fd != keep && null_fd > STDERR_FILENO) ::close(null_fd);
+  }
+  if (keep > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep - 1), 0u);
+  ::syscall(SYS_close_range, static_cast<unsigned>(std::max(keep + 1, 3)), ~0u, 0u);
+}
+
+std::expected<void, std::string> install_session_seccomp_filter() {
+  // Default allow, then deny what a sandboxed session never needs. An allow-list would
+  // be tighter but has to track every syscall V8 and glibc may make; this list closes
+  // the doors to the host: files, network, processes, other processes, the kernel.
+  std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
+  if (!ctx) return std::unexpected("seccomp_init failed");
+  const auto deny = SCMP_ACT_ERRNO(EPERM);
+  const int denied[] = {
+      // host files
+      SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat), SCMP_SYS(open_by_handle_at),
+      SCMP_SYS(name_to_handle_at), SCMP_SYS(truncate), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename),
+      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(link),
+      SCMP_SYS(linkat), SCMP_SYS(symlink), SCMP_SYS(symlinkat), SCMP_SYS(chmod), SCMP_SYS(fchmodat),
+      SCMP_SYS(chown), SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(mknod), SCMP_SYS(mknodat), SCMP_SYS(chdir),
+      SCMP_SYS(chroot), SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(setxattr),
+      SCMP_SYS(lsetxattr), SCMP_SYS(fsetxattr),
+      // network
+      SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
+      SCMP_SYS(accept), SCMP_SYS(accept4),
+      // programs and processes
+      SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(ptrace),
+      SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
+      SCMP_SYS(pidfd_send_signal), SCMP_SYS(setns), SCMP_SYS(unshare), SCMP_SYS(kcmp),
+      // the kernel and the machine
+      SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd), SCMP_SYS(keyctl), SCMP_SYS(add_key),
+      SCMP_SYS(request_key), SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module),
+      SCMP_SYS(kexec_load), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(io_uring_setup),
+      SCMP_SYS(setuid), SCMP_SYS(setgid), SCMP_SYS(setreuid), SCMP_SYS(setregid), SCMP_SYS(setresuid),
+      SCMP_SYS(setresgid), SCMP_SYS(setgroups), SCMP_SYS(acct), SCMP_SYS(quotactl), SCMP_SYS(syslog),
+  };
+  for (int syscall_number : denied)
+    if (seccomp_rule_add(ctx.get(), deny, syscall_number, 0) != 0)
+      return std::unexpected("seccomp rule for syscall " + std::to_string(syscall_number) + " failed");
+
+  // clone: threads (CLONE_THREAD) are fine, new processes are not. clone3 passes its
+  // flags in memory that seccomp cannot read: ENOSYS makes glibc fall back to clone.
+  if (seccomp_rule_add(ctx.get(), deny, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) != 0 ||
+      seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0)
+    return std::unexpected("seccomp rule for clone failed");
+
+  // Signals only to itself.
+  const auto self = static_cast<scmp_datum_t>(::getpid());
+  if (seccomp_rule_add(ctx.get(), deny, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_NE, self)) != 0 ||
+      seccomp_rule_add(ctx.get(), deny, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_NE, self)) != 0 ||
+      seccomp_rule_add(ctx.get(), deny, SCMP_SYS(tkill), 0) != 0 ||
+      seccomp_rule_add(ctx.get(), deny, SCMP_SYS(rt_sigqueueinfo), 1, SCMP_A0(SCMP_CMP_NE, self)) != 0 ||
+      seccomp_rule_add(ctx.get(), deny, SCMP_SYS(rt_tgsigqueueinfo), 1, SCMP_A0(SCMP_CMP_NE, self)) != 0)
+    return std::unexpected("seccomp rule for signals failed");
+
+  if (const int rc = seccomp_load(ctx.get()); rc != 0)
+    return std::unexpected(std::string("seccomp_load failed: ") + std::strerror(-rc));
+  return {};
+}
+
+}  // namespace vivarium::server

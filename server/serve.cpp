@@ -1,0 +1,247 @@
+#include "server/serve.h"
+
+#include <httplib.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "engine/assets.h"
+#include "server/executor.h"
+#include "server/logger.h"
+#include "server/units.h"
+
+namespace vivarium::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+// A session process may use its wasm cap plus the JS heap (512 MiB) plus ~256 MiB of
+// code and runtime before the memory watch calls it runaway.
+constexpr std::uint64_t kProcessOverhead = std::uint64_t{768} << 20;
+
+void reply(httplib::Response& response, int status, const json& body) {
+  response.status = status;
+  response.set_content(body.dump(), "application/json");
+}
+
+std::uint64_t resident_bytes(pid_t pid) {
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+thread_local Clock::time_point t_request_started;
+
+class Server {
+ public:
+  Server(const ServerConfig& config, const std::filesystem::path& executable)
+      : config_(config),
+        registry_(config.max_sessions),
+        zygote_(ZygoteOptions{executable, config.assets_dir, config.cache_dir, config.memory_limit}),
+        executor_(registry_, zygote_, config_) {}
+
+  int run();
+
+ private:
+  void install_routes();
+  void background_loop();
+  void handle_signals(sigset_t signals);
+
+  const ServerConfig& config_;
+  SessionRegistry registry_;
+  Zygote zygote_;
+  Executor executor_;
+  httplib::Server http_;
+  std::atomic<bool> stopping_{false};     // a signal asked us to stop
+  std::atomic<bool> listen_done_{false};  // no request is in flight any more
+  Clock::time_point stop_requested_at_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_condition_;
+};
+
+void Server::install_routes() {
+  http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  http_.set_payload_max_length(config_.max_body_size);
+  http_.set_keep_alive_max_count(1000);
+
+  http_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_request_started = Clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http_.set_logger([](const httplib::Request& request, const httplib::Response& response) {
+    const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - t_request_started).count();
+    std::string session = request.get_param_value("sessionId");
+    if (session.empty() && request.path.starts_with("/sessions/")) session = request.path.substr(10);
+    char line[96];
+    std::snprintf(line, sizeof line, " %d %.1fms", response.status, ms);
+    log::info(request.method + " " + request.path + (session.empty() ? "" : " session=" + session) + line);
+  });
+  // Answers httplib's own errors (413 body too large, 400 malformed, 404) in API form.
+  http_.set_error_handler([this](const httplib::Request&, httplib::Response& response) {
+    if (!response.body.empty()) return;
+    if (response.status == 413)
+      reply(response, 413, error_body("resource_limit", "request body is larger than the limit of " +
+                                                            format_size(config_.max_body_size)));
+    else if (response.status == 404)
+      reply(response, 404, error_body("not_found", "no such endpoint"));
+    else
+      reply(response, response.status, error_body("validation", "malformed HTTP request"));
+  });
+
+  http_.Post("/exec", [this](const httplib::Request& request, httplib::Response& response) {
+    auto input = parse_exec_request(request.get_param_value("sessionId"), request.body);
+    if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
+    auto result = executor_.execute(*input);
+    reply(response, result.status, result.body);
+  });
+  http_.Get("/health", [this](const httplib::Request&, httplib::Response& response) {
+    reply(response, 200, {{"status", "healthy"}, {"activeSessions", registry_.size()}});
+  });
+  http_.Get("/sessions", [this](const httplib::Request&, httplib::Response& response) {
+    const auto now = epoch_ms();
+    json sessions = json::array();
+    for (const auto& s : registry_.list())
+      sessions.push_back({{"id", s.id},
+                          {"createdAt", s.created_at},
+                          {"lastAccessedAt", s.last_accessed_at},
+                          {"ageMinutes", static_cast<double>(now - s.created_at) / 60000.0},
+                          {"idleMinutes", static_cast<double>(now - s.last_accessed_at) / 60000.0}});
+    reply(response, 200, {{"sessions", sessions}});
+  });
+  http_.Delete(R"(/sessions/(.+))", [this](const httplib::Request& request, httplib::Response& response) {
+    const std::string id = request.matches[1];
+    if (!registry_.remove(id)) return reply(response, 404, error_body("not_found", "no session '" + id + "'"));
+    log::debug("session " + id + " deleted");
+    reply(response, 200, {{"success", true}});
+  });
+}
+
+// Expires idle sessions and watches session memory, until shutdown.
+void Server::background_loop() {
+  auto next_expiry = Clock::now();
+  const auto expiry_period =
+      std::clamp<std::chrono::milliseconds>(config_.session_timeout / 4, std::chrono::milliseconds(200),
+                                            std::chrono::milliseconds(30000));
+  const std::uint64_t memory_cap = config_.memory_limit + kProcessOverhead;
+  bool grace_over = false;
+  std::unique_lock lock(stop_mutex_);
+  while (!listen_done_) {
+    stop_condition_.wait_for(lock, std::chrono::milliseconds(250));
+    if (listen_done_) break;
+    if (stopping_) {
+      // In-flight executions get a grace period; then their processes die, ending them.
+      if (!grace_over && Clock::now() - stop_requested_at_ > kShutdownGrace) {
+        log::warn("shutdown grace period over: killing the sessions still running");
+        registry_.end_all();
+        grace_over = true;
+      }
+      continue;
+    }
+    if (Clock::now() >= next_expiry) {
+      for (const auto& id : registry_.expire(config_.session_timeout)) log::info("session " + id + " expired");
+      next_expiry = Clock::now() + expiry_period;
+    }
+    for (auto& session : registry_.all()) {
+      std::lock_guard session_lock(session->mutex);
+      if (!session->process) continue;
+      const auto rss = resident_bytes(session->process->pid);
+      if (rss > memory_cap) {
+        log::warn("session " + session->id + " uses " + format_size(rss) + ", over its cap of " +
+                  format_size(memory_cap) + ": killed");
+        session->killed_for_memory = true;
+        kill_session_process(*session->process);
+      }
+    }
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {  // orphans re-parented to us (subreaper)
+    }
+  }
+}
+
+void Server::handle_signals(sigset_t signals) {
+  int signal_number = 0;
+  ::sigwait(&signals, &signal_number);
+  log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+            ": finishing in-flight executions, then stopping");
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_requested_at_ = Clock::now();
+    stopping_ = true;
+  }
+  stop_condition_.notify_all();
+  http_.stop();
+}
+
+int Server::run() {
+  // Orphaned session processes (a dead zygote's children) come back to us to be reaped.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const auto boot_started = Clock::now();
+  if (auto started = zygote_.start(); !started) {
+    log::error(started.error());
+    return 1;
+  }
+  log::info("Python ready in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - boot_started).count()) +
+            " ms (zygote pid " + std::to_string(zygote_.pid().value_or(-1)) + ")");
+
+  install_routes();
+  int port = config_.port;
+  if (port == 0) {
+    port = http_.bind_to_any_port(config_.host);
+  } else if (!http_.bind_to_port(config_.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    log::error("cannot listen on " + config_.host + ":" + std::to_string(config_.port) +
+               " (address in use, or not an address of this machine)");
+    return 1;
+  }
+  log::info("listening on http://" + config_.host + ":" + std::to_string(port));
+  log::info("limits: " + describe(config_));
+
+  std::thread signal_thread([this, signals] { handle_signals(signals); });
+  std::thread background([this] { background_loop(); });
+  http_.listen_after_bind();  // returns after stop(), once in-flight handlers finished
+
+  {
+    std::lock_guard lock(stop_mutex_);
+    listen_done_ = true;
+  }
+  stop_condition_.notify_all();
+  background.join();
+  registry_.end_all();
+  zygote_.stop();
+  if (signal_thread.joinable()) {
+    // A stop that did not come from a signal: wake the signal thread so it can end.
+    ::kill(::getpid(), SIGTERM);
+    signal_thread.join();
+  }
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int serve(const ServerConfig& config, const std::filesystem::path& executable) {
+  log::set_level(config.log_level);
+  Server server(config, executable);
+  return server.run();
+}
+
+}  // namespace vivarium::server

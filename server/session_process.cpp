@@ -1,0 +1,33 @@
+#include "server/session_process.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "server/ipc.h"
+#include "server/lockdown.h"
+#include "server/session_protocol.h"
+
+namespace vivarium::server {
+
+void session_main(int socket, engine::Interpreter& interpreter) {
+  ::prctl(PR_SET_NAME, "vivarium-sess");
+  close_inherited_descriptors(socket);
+  interpreter.reseed_after_fork();
+  if (auto locked = install_session_seccomp_filter(); !locked) {
+    std::fprintf(stderr, "vivarium session: %s\n", locked.error().c_str());
+    ::_exit(70);  // never run untrusted code without the filter
+  }
+  for (;;) {
+    auto received = ipc::receive(socket);
+    if (!received) ::_exit(0);  // the server closed the session (or went away)
+    auto decoded = decode_request(received->message);
+    auto result = interpreter.execute(decoded.request);
+    apply_output_files_limit(result, decoded.max_output_files_bytes);
+    if (!ipc::send(socket, encode_result(result))) ::_exit(0);
+    if (result.interpreter_lost) ::_exit(0);  // the server forks a fresh one
+  }
+}
+
+}  // namespace vivarium::server

@@ -1,0 +1,195 @@
+#include "server/zygote.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engine/assets.h"
+#include "engine/interpreter.h"
+#include "engine/runtime.h"
+#include "server/ipc.h"
+#include "server/session_process.h"
+
+extern char** environ;
+
+namespace vivarium::server {
+namespace {
+
+constexpr int kZygoteFd = 3;  // where the zygote finds its end of the control socket
+constexpr auto kBootLimit = std::chrono::minutes(3);  // a first boot compiles wasm (~10 s)
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+void send_signal(int pidfd, pid_t pid, int signal) {
+  if (pidfd >= 0)
+    ::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0);
+  else if (pid > 0)
+    ::kill(pid, signal);
+}
+
+}  // namespace
+
+void kill_session_process(const SessionProcess& process) { send_signal(process.pidfd, process.pid, SIGKILL); }
+
+void release_session_process(SessionProcess& process) {
+  if (process.pidfd >= 0) ::close(process.pidfd);
+  if (process.socket >= 0) ::close(process.socket);
+  process = SessionProcess{};
+}
+
+Zygote::Zygote(ZygoteOptions options) : options_(std::move(options)) {}
+Zygote::~Zygote() { stop(); }
+
+std::optional<pid_t> Zygote::pid() const {
+  std::lock_guard lock(mutex_);
+  if (pid_ < 0) return std::nullopt;
+  return pid_;
+}
+
+void Zygote::stop() {
+  std::lock_guard lock(mutex_);
+  if (pid_ > 0) {
+    send_signal(pidfd_, pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (pidfd_ >= 0) ::close(pidfd_);
+  if (control_ >= 0) ::close(control_);
+  pid_ = -1;
+  pidfd_ = control_ = -1;
+}
+
+std::expected<void, std::string> Zygote::start() {
+  stop();
+  std::lock_guard lock(mutex_);
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  std::vector<std::string> args = {options_.executable.string(), "__zygote", "--memory-limit",
+                                   std::to_string(options_.memory_limit)};
+  if (options_.assets_dir) args.insert(args.end(), {"--assets", options_.assets_dir->string()});
+  if (options_.cache_dir) args.insert(args.end(), {"--cache-dir", options_.cache_dir->string()});
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, sockets[1], kZygoteFd);  // dup2 clears CLOEXEC
+  pid_t child = -1;
+  const int rc = ::posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(sockets[1]);
+  if (rc != 0) {
+    ::close(sockets[0]);
+    return std::unexpected(std::string("cannot start the zygote: ") + std::strerror(rc));
+  }
+  pid_ = child;
+  pidfd_ = pidfd_open(child);
+  control_ = sockets[0];
+  auto ready = ipc::receive(control_, std::chrono::steady_clock::now() + kBootLimit);
+  if (!ready || !ready->message.value("ready", false)) {
+    std::string why = ready ? ready->message.value("error", std::string("no readiness report"))
+                            : "it exited before booting (" + ready.error() + ")";
+    send_signal(pidfd_, pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    ::close(control_);
+    if (pidfd_ >= 0) ::close(pidfd_);
+    pid_ = pidfd_ = control_ = -1;
+    return std::unexpected("the zygote failed to boot Python: " + why);
+  }
+  return {};
+}
+
+std::expected<SessionProcess, std::string> Zygote::request_fork() {
+  std::lock_guard lock(mutex_);
+  if (control_ < 0) return std::unexpected("the zygote is not running");
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  auto sent = ipc::send(control_, {{"fork", true}}, sockets[1]);
+  ::close(sockets[1]);
+  if (!sent) {
+    ::close(sockets[0]);
+    return std::unexpected("the zygote is gone: " + sent.error());
+  }
+  auto reply = ipc::receive(control_, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  if (!reply || !reply->message.contains("pid")) {
+    ::close(sockets[0]);
+    return std::unexpected("the zygote did not fork: " + (reply ? reply->message.dump() : reply.error()));
+  }
+  SessionProcess process;
+  process.pid = reply->message["pid"].get<pid_t>();
+  process.pidfd = pidfd_open(process.pid);
+  process.socket = sockets[0];
+  return process;
+}
+
+std::expected<SessionProcess, std::string> Zygote::fork_session() {
+  if (auto process = request_fork()) return process;
+  // The zygote died (or never started): start a fresh one and try once more.
+  {
+    std::lock_guard lock(mutex_);
+    if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
+  }
+  if (auto started = start(); !started) return std::unexpected(started.error());
+  return request_fork();
+}
+
+int zygote_main(int control_fd, const ZygoteOptions& options) {
+  // Die with the server; a server that is already gone leaves nothing to serve.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) return 1;
+  ::prctl(PR_SET_NAME, "vivarium-zyg");
+  auto report_failure = [&](const std::string& why) {
+    (void)ipc::send(control_fd, {{"ready", false}, {"error", why}});
+    return 1;
+  };
+  auto assets = engine::locate_assets(options.assets_dir, std::filesystem::read_symlink("/proc/self/exe"));
+  if (!assets) return report_failure(assets.error());
+  engine::RuntimeOptions runtime;
+  runtime.wasm_memory_limit = options.memory_limit;
+  if (auto initialized = engine::Runtime::initialize(runtime); !initialized) return report_failure(initialized.error());
+  engine::BootOptions boot;
+  boot.assets_dir = *assets;
+  boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
+  auto interpreter = engine::Interpreter::boot(boot);
+  if (!interpreter) return report_failure(interpreter.error());
+
+  // Run the execution path once here, so that its lazy JS compilation and first-call
+  // set-up happen in the zygote instead of again in every session (~150 ms each).
+  for (int i = 0; i < 2; ++i) (*interpreter)->execute({.code = "import random\nprint(end='')\n_ = 1\n_"});
+
+  // Children are reaped automatically; the server watches them through pidfds.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  ignore.sa_flags = SA_NOCLDWAIT;
+  ::sigaction(SIGCHLD, &ignore, nullptr);
+  if (!ipc::send(control_fd, {{"ready", true}, {"boot_ms", (*interpreter)->boot_timings().total_ms}})) return 1;
+
+  for (;;) {
+    auto request = ipc::receive(control_fd);
+    if (!request) return 0;  // the server went away
+    const int session_socket = request->passed_fd;
+    if (session_socket < 0) continue;
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::close(control_fd);
+      session_main(session_socket, **interpreter);
+    }
+    ::close(session_socket);
+    if (child < 0) {
+      if (!ipc::send(control_fd, {{"error", std::string("fork failed: ") + std::strerror(errno)}})) return 1;
+      continue;
+    }
+    if (!ipc::send(control_fd, {{"pid", child}})) return 0;
+  }
+}
+
+}  // namespace vivarium::server

@@ -1,0 +1,59 @@
+// The zygote: a process that boots V8 + Pyodide once and forks a ready session process
+// per request, in milliseconds. The server talks to it over a socket and never runs V8.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace vivarium::server {
+
+struct ZygoteOptions {
+  std::filesystem::path executable;  // this binary, re-run as `vivarium __zygote`
+  std::optional<std::filesystem::path> assets_dir;
+  std::optional<std::filesystem::path> cache_dir;
+  std::uint64_t memory_limit = std::uint64_t{512} << 20;
+};
+
+// A forked session process as the server sees it.
+struct SessionProcess {
+  pid_t pid = -1;
+  int pidfd = -1;   // signals reach exactly this process, even after pid reuse
+  int socket = -1;  // requests and results
+};
+// SIGKILL through the pidfd. Descriptors stay open: another thread may be waiting on the
+// socket; whoever owns the process closes them with release_session_process.
+void kill_session_process(const SessionProcess& process);
+void release_session_process(SessionProcess& process);
+
+class Zygote {
+ public:
+  explicit Zygote(ZygoteOptions options);
+  ~Zygote();
+  // Starts the zygote and waits until it has booted Python (seconds the first time).
+  std::expected<void, std::string> start();
+  // A new session process; re-creates the zygote first if it has died.
+  std::expected<SessionProcess, std::string> fork_session();
+  void stop();
+  std::optional<pid_t> pid() const;
+
+ private:
+  std::expected<SessionProcess, std::string> request_fork();
+  ZygoteOptions options_;
+  mutable std::mutex mutex_;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int control_ = -1;
+};
+
+// Entry point of `vivarium __zygote`: boots, reports readiness on control_fd, then forks
+// sessions on request until the server goes away.
+int zygote_main(int control_fd, const ZygoteOptions& options);
+
+}  // namespace vivarium::server
