@@ -21,7 +21,7 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
     auto* option = serve->add_option_function<std::string>(
         setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; },
         std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]");
-    option->type_name("VALUE");
+    option->type_name(setting.value_name);
   }
   footer += "Endpoints (see the README):\n"
             "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"

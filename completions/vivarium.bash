@@ -1,6 +1,7 @@
 # bash completion for vivarium                              -*- shell-script -*-
 # Installed as $datadir/bash-completion/completions/vivarium.
-# Keep in step with `vivarium --help` and `vivarium run --help`;
+# Keep in step with `vivarium --help`, `vivarium run --help` and
+# `vivarium serve --help`;
 # tests/docs/check_docs.sh checks that every option is listed here.
 
 _vivarium()
@@ -36,8 +37,10 @@ _vivarium()
     fi
 
     local global_opts='--help -h --version'
-    local subcommands='run'
+    # The internal __zygote subcommand is left out on purpose.
+    local subcommands='run serve'
     local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --cache-dir'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir'
 
     # Find the subcommand: the first word that is not a global option.
     local i subcmd='' subcmd_index=0
@@ -137,6 +140,35 @@ _vivarium()
                 compopt -o filenames 2>/dev/null
                 mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             fi
+            ;;
+        serve)
+            # Every option takes a value; there are no positional arguments.
+            case $prev in
+                --host)
+                    mapfile -t COMPREPLY < <(compgen -W '127.0.0.1 0.0.0.0' -- "$cur")
+                    return
+                    ;;
+                --log-level)
+                    mapfile -t COMPREPLY < <(compgen -W 'error warn info debug' -- "$cur")
+                    return
+                    ;;
+                --memory-limit)
+                    mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
+                    return
+                    ;;
+                --assets | --cache-dir)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+                    return
+                    ;;
+                --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
+                    --max-output-size | --max-output-files-size)
+                    # A number or a size: nothing to offer.
+                    COMPREPLY=()
+                    return
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "$serve_opts" -- "$cur")
             ;;
         *)
             compopt -o default 2>/dev/null

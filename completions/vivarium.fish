@@ -1,6 +1,7 @@
 # fish completion for vivarium.
 # Installed as $datadir/fish/vendor_completions.d/vivarium.fish.
-# Keep in step with `vivarium --help` and `vivarium run --help`;
+# Keep in step with `vivarium --help`, `vivarium run --help` and
+# `vivarium serve --help`;
 # tests/docs/check_docs.sh checks that every option is listed here.
 
 # True while the words typed after `vivarium run` are still options: before
@@ -41,6 +42,20 @@ function __vivarium_run_before_program
     test $seen_run -eq 1
 end
 
+# True when the subcommand (the first word that is not an option: the global
+# options take no value) is $argv[1].
+function __vivarium_using_subcommand
+    for token in (commandline -opc)[2..-1]
+        switch $token
+            case '-*'
+            case '*'
+                test "$token" = "$argv[1]"
+                return
+        end
+    end
+    return 1
+end
+
 # No file names unless asked for.
 complete -c vivarium -f
 
@@ -48,6 +63,8 @@ complete -c vivarium -f
 complete -c vivarium -n __fish_use_subcommand -s h -l help -d 'Print this help message and exit'
 complete -c vivarium -n __fish_use_subcommand -l version -d 'Print the versions of vivarium, Pyodide, Python and V8'
 complete -c vivarium -n __fish_use_subcommand -a run -d 'Run a Python program once in a fresh sandbox, like python3'
+complete -c vivarium -n __fish_use_subcommand -a serve -d 'Serve the HTTP API: stateful Python sessions in locked-down processes'
+# (The internal __zygote subcommand is left out on purpose.)
 
 # vivarium run [OPTIONS] FILE|-|-c CODE [ARGS...]
 set -l before '__fish_seen_subcommand_from run; and __vivarium_run_before_program'
@@ -62,3 +79,20 @@ complete -c vivarium -n $before -l assets -x -a '(__fish_complete_directories)' 
 complete -c vivarium -n $before -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept'
 # The program (a script, or - for stdin) and its arguments: file names.
 complete -c vivarium -n '__fish_seen_subcommand_from run' -F
+
+# vivarium serve [OPTIONS]: every option takes a value and has an environment
+# variable (and .env key) of its own; flags win.
+set -l serve '__vivarium_using_subcommand serve'
+complete -c vivarium -n $serve -s h -l help -d 'Print the help of serve and exit'
+complete -c vivarium -n $serve -l host -x -a '(printf "%s\t%s\n" 127.0.0.1 "this machine only" 0.0.0.0 "every network: no authentication")' -d 'Address to listen on [env HOST, default 127.0.0.1]'
+complete -c vivarium -n $serve -l port -x -d 'TCP port [env PORT, default 3080]'
+complete -c vivarium -n $serve -l session-timeout -x -d 'Minutes without an execution before a session ends [env SESSION_TIMEOUT_MINUTES]'
+complete -c vivarium -n $serve -l execution-timeout -x -d 'Seconds one execution may run [env EXECUTION_TIMEOUT_SECONDS]'
+complete -c vivarium -n $serve -l memory-limit -x -a '256M 512M 1G 2G 4G' -d 'Python memory per session [env MEMORY_LIMIT, default 512M]'
+complete -c vivarium -n $serve -l max-sessions -x -d 'Sessions alive at once; more get HTTP 503 [env MAX_SESSIONS]'
+complete -c vivarium -n $serve -l max-body-size -x -d 'Largest request body; larger gets HTTP 413 [env MAX_BODY_SIZE]'
+complete -c vivarium -n $serve -l max-output-size -x -d 'std_out and std_err kept per execution, each [env MAX_OUTPUT_SIZE]'
+complete -c vivarium -n $serve -l max-output-files-size -x -d 'Total size of output_files per execution [env MAX_OUTPUT_FILES_SIZE]'
+complete -c vivarium -n $serve -l log-level -x -a 'error warn info debug' -d 'What to log [env LOG_LEVEL, default info]'
+complete -c vivarium -n $serve -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder [env VIVARIUM_ASSETS]'
+complete -c vivarium -n $serve -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept [env PYODIDE_CACHE_DIR]'

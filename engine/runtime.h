@@ -13,6 +13,9 @@ struct RuntimeOptions {
   std::uint64_t wasm_memory_limit = std::uint64_t{1} << 30;
   // Cap on each isolate's JavaScript heap, in bytes.
   std::uint64_t js_heap_limit = std::uint64_t{512} << 20;
+  // Cap on the ArrayBuffer memory each isolate holds outside its heap (typed arrays
+  // Python creates through `js`); past it `new ArrayBuffer` throws RangeError.
+  std::uint64_t array_buffer_limit = std::uint64_t{512} << 20;
 };
 
 class Runtime {

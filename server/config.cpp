@@ -11,22 +11,25 @@ namespace vivarium::server {
 
 const std::vector<SettingInfo>& server_settings() {
   static const std::vector<SettingInfo> settings = {
-      {"HOST", "--host", "127.0.0.1",
+      {"HOST", "--host", "ADDRESS", "127.0.0.1",
        "Address to listen on; 0.0.0.0 exposes the server to the network (containers), and the API has no "
        "authentication"},
-      {"PORT", "--port", "3080", "TCP port"},
-      {"SESSION_TIMEOUT_MINUTES", "--session-timeout", "10", "Minutes without an execution before a session ends"},
-      {"EXECUTION_TIMEOUT_SECONDS", "--execution-timeout", "30", "Seconds one execution may run (decimals allowed)"},
-      {"MEMORY_LIMIT", "--memory-limit", "512M", "Python memory per session (256M, 2G; a plain number is MiB)"},
-      {"MAX_SESSIONS", "--max-sessions", "100", "Sessions alive at once; more get HTTP 503"},
-      {"MAX_BODY_SIZE", "--max-body-size", "50M", "Largest request body; larger gets HTTP 413"},
-      {"MAX_OUTPUT_SIZE", "--max-output-size", "1M", "std_out and std_err kept per execution, each; the rest is cut "
+      {"PORT", "--port", "PORT", "3080", "TCP port"},
+      {"SESSION_TIMEOUT_MINUTES", "--session-timeout", "MINUTES", "10", "Minutes without an execution before a session ends"},
+      {"EXECUTION_TIMEOUT_SECONDS", "--execution-timeout", "SECONDS", "30", "Seconds one execution may run (decimals allowed)"},
+      {"MEMORY_LIMIT", "--memory-limit", "SIZE", "512M", "Python memory per session (256M, 2G; a plain number is MiB)"},
+      {"PROCESS_MEMORY_LIMIT", "--process-memory-limit", "SIZE", "memory limit + 1G",
+       "Resident memory of a session process past which it is killed and reset (a backstop behind the caps on "
+       "Python's memory, the JS heap and ArrayBuffers)"},
+      {"MAX_SESSIONS", "--max-sessions", "N", "100", "Sessions alive at once; more get HTTP 503"},
+      {"MAX_BODY_SIZE", "--max-body-size", "SIZE", "50M", "Largest request body; larger gets HTTP 413"},
+      {"MAX_OUTPUT_SIZE", "--max-output-size", "SIZE", "1M", "std_out and std_err kept per execution, each; the rest is cut "
                                                      "with a marker"},
-      {"MAX_OUTPUT_FILES_SIZE", "--max-output-files-size", "50M",
+      {"MAX_OUTPUT_FILES_SIZE", "--max-output-files-size", "SIZE", "50M",
        "Total size of output_files per execution; past it files are left out and listed in std_err"},
-      {"LOG_LEVEL", "--log-level", "info", "error, warn, info (one line per request) or debug"},
-      {"VIVARIUM_ASSETS", "--assets", "next to the binary", "The Pyodide bundle folder"},
-      {"PYODIDE_CACHE_DIR", "--cache-dir", "~/.cache/vivarium", "Where compiled code caches are kept"},
+      {"LOG_LEVEL", "--log-level", "LEVEL", "info", "error, warn, info (one line per request) or debug"},
+      {"VIVARIUM_ASSETS", "--assets", "DIR", "next to the binary", "The Pyodide bundle folder"},
+      {"PYODIDE_CACHE_DIR", "--cache-dir", "DIR", "~/.cache/vivarium", "Where compiled code caches are kept"},
   };
   return settings;
 }
@@ -95,6 +98,11 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
   }
   if (auto r = size("MEMORY_LIMIT", config.memory_limit, std::uint64_t{64} << 20, std::uint64_t{4} << 30); !r)
     return std::unexpected(r.error());
+  if (auto r = size("PROCESS_MEMORY_LIMIT", config.process_memory_limit, std::uint64_t{64} << 20,
+                     std::uint64_t{64} << 30);
+      !r)
+    return std::unexpected(r.error());
+  if (config.process_memory_limit == 0) config.process_memory_limit = config.memory_limit + (std::uint64_t{1} << 30);
   if (auto sessions = get("MAX_SESSIONS")) {
     auto value = parse_integer("MAX_SESSIONS", *sessions, 1, 100000);
     if (!value) return std::unexpected(value.error());
@@ -173,7 +181,8 @@ std::map<std::string, std::string> settings_from_environment() {
 std::string describe(const ServerConfig& config) {
   std::ostringstream out;
   out << "execution timeout " << static_cast<double>(config.execution_timeout.count()) / 1000 << " s, memory "
-      << format_size(config.memory_limit) << " per session, at most " << config.max_sessions
+      << format_size(config.memory_limit) << " per session (process " << format_size(config.process_memory_limit)
+      << "), at most " << config.max_sessions
       << " sessions, idle timeout " << static_cast<double>(config.session_timeout.count()) / 60000
       << " min, body " << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
       << " per stream, output files " << format_size(config.max_output_files_size);

@@ -21,6 +21,9 @@ struct ServerConfig {
   std::chrono::milliseconds session_timeout{10 * 60 * 1000};  // SESSION_TIMEOUT_MINUTES, fractions allowed
   std::chrono::milliseconds execution_timeout{30000};
   std::uint64_t memory_limit = std::uint64_t{512} << 20;  // wasm memory per session
+  // Resident memory a session process may reach before the server kills and resets it;
+  // 0 means the memory limit plus 1 GiB (JS heap, ArrayBuffers, code).
+  std::uint64_t process_memory_limit = 0;
   int max_sessions = 100;
   std::uint64_t max_body_size = std::uint64_t{50} << 20;
   std::uint64_t max_output_size = std::uint64_t{1} << 20;        // per stream
@@ -34,6 +37,7 @@ struct ServerConfig {
 struct SettingInfo {
   const char* env;
   const char* flag;
+  const char* value_name;
   const char* default_text;
   const char* help;
 };

@@ -25,6 +25,12 @@ const char* name(LogLevel level) {
 void set_level(LogLevel level) { g_level = level; }
 bool enabled(LogLevel level) { return static_cast<int>(level) <= static_cast<int>(g_level.load()); }
 
+void always(const std::string& message) {
+  const LogLevel saved = g_level.exchange(LogLevel::debug);
+  write(LogLevel::info, message);
+  g_level = saved;
+}
+
 void write(LogLevel level, const std::string& message) {
   if (!enabled(level)) return;
   const auto now = std::chrono::system_clock::now();

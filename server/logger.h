@@ -13,4 +13,5 @@ inline void error(const std::string& m) { write(LogLevel::error, m); }
 inline void warn(const std::string& m) { write(LogLevel::warn, m); }
 inline void info(const std::string& m) { write(LogLevel::info, m); }
 inline void debug(const std::string& m) { write(LogLevel::debug, m); }
+void always(const std::string& message);  // at every level, labelled INFO
 }  // namespace vivarium::server::log

@@ -22,9 +22,6 @@ using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
-// A session process may use its wasm cap plus the JS heap (512 MiB) plus ~256 MiB of
-// code and runtime before the memory watch calls it runaway.
-constexpr std::uint64_t kProcessOverhead = std::uint64_t{768} << 20;
 
 void reply(httplib::Response& response, int status, const json& body) {
   response.status = status;
@@ -71,6 +68,9 @@ void Server::install_routes() {
   http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
   http_.set_payload_max_length(config_.max_body_size);
   http_.set_keep_alive_max_count(1000);
+  // httplib writes headers and body separately: without TCP_NODELAY every response on a
+  // kept-alive connection waits ~40 ms for Nagle's algorithm and delayed ACKs.
+  http_.set_tcp_nodelay(true);
 
   http_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_request_started = Clock::now();
@@ -130,7 +130,7 @@ void Server::background_loop() {
   const auto expiry_period =
       std::clamp<std::chrono::milliseconds>(config_.session_timeout / 4, std::chrono::milliseconds(200),
                                             std::chrono::milliseconds(30000));
-  const std::uint64_t memory_cap = config_.memory_limit + kProcessOverhead;
+  const std::uint64_t memory_cap = config_.process_memory_limit;
   bool grace_over = false;
   std::unique_lock lock(stop_mutex_);
   while (!listen_done_) {
@@ -210,8 +210,9 @@ int Server::run() {
                " (address in use, or not an address of this machine)");
     return 1;
   }
-  log::info("listening on http://" + config_.host + ":" + std::to_string(port));
-  log::info("limits: " + describe(config_));
+  // Said at every log level: how to reach the server and what it enforces.
+  log::always("listening on http://" + config_.host + ":" + std::to_string(port));
+  log::always("limits: " + describe(config_));
 
   std::thread signal_thread([this, signals] { handle_signals(signals); });
   std::thread background([this] { background_loop(); });

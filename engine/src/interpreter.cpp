@@ -8,6 +8,7 @@
 
 #include "engine/assets.h"
 #include "engine/runtime.h"
+#include "src/capped_allocator.h"
 #include "src/embedded_sources.h"
 #include "src/event_loop.h"
 #include "src/host_functions.h"
@@ -215,7 +216,7 @@ v8::Local<v8::Object> Interpreter::Impl::make_hooks(v8::Local<v8::Context> conte
 std::expected<void, std::string> Interpreter::Impl::boot() {
   const auto started = Clock::now();
 
-  allocator.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  allocator = detail::make_capped_allocator(Runtime::options().array_buffer_limit);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, Runtime::options().js_heap_limit);
