@@ -25,14 +25,8 @@ const char* name(LogLevel level) {
 void set_level(LogLevel level) { g_level = level; }
 bool enabled(LogLevel level) { return static_cast<int>(level) <= static_cast<int>(g_level.load()); }
 
-void always(const std::string& message) {
-  const LogLevel saved = g_level.exchange(LogLevel::debug);
-  write(LogLevel::info, message);
-  g_level = saved;
-}
-
-void write(LogLevel level, const std::string& message) {
-  if (!enabled(level)) return;
+namespace {
+void emit(LogLevel level, const std::string& message) {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -45,5 +39,12 @@ void write(LogLevel level, const std::string& message) {
   // One write() per line, so that lines from different threads never interleave.
   const std::string text = line + message + "\n";
   (void)!::write(STDERR_FILENO, text.data(), text.size());
+}
+}  // namespace
+
+void always(const std::string& message) { emit(LogLevel::info, message); }
+
+void write(LogLevel level, const std::string& message) {
+  if (enabled(level)) emit(level, message);
 }
 }  // namespace vivarium::server::log

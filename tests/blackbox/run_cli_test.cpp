@@ -90,16 +90,16 @@ TEST(RunCli, TimeoutStopsAnInfiniteLoopWith124) {
 }
 
 TEST(RunCli, MemoryLimitTurnsIntoMemoryErrorAndItsOwnStatus) {
-  auto result = run_vivarium({"run", "--memory-limit", "128M", "-c", "x = bytearray(1_500_000_000)"});
+  auto result = run_vivarium({"run", "--memory-limit", "256M", "-c", "x = bytearray(1_500_000_000)"});
   EXPECT_EQ(result.exit_status, 3);
   EXPECT_NE(result.err.find("MemoryError"), std::string::npos);
   EXPECT_NE(result.err.find("--memory-limit"), std::string::npos);
-  auto survived = run_vivarium({"run", "--memory-limit", "128M", "-c",
+  auto survived = run_vivarium({"run", "--memory-limit", "256M", "-c",
                             "try:\n    bytearray(1_500_000_000)\nexcept MemoryError:\n    print('caught')\n"
                             "print(len(bytearray(10**7)))"});
   EXPECT_EQ(survived.exit_status, 0) << survived.err;
   EXPECT_EQ(survived.out, "caught\n10000000\n");
-  auto huge = run_vivarium({"run", "--memory-limit", "128M", "-c", "bytearray(4 * 10**9)"});
+  auto huge = run_vivarium({"run", "--memory-limit", "256M", "-c", "bytearray(4 * 10**9)"});
   EXPECT_NE(huge.exit_status, 0);
   EXPECT_FALSE(huge.timed_out);
 }
