@@ -40,7 +40,7 @@ _vivarium()
     # The internal __zygote subcommand is left out on purpose.
     local subcommands='run serve'
     local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --cache-dir'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir'
 
     # Find the subcommand: the first word that is not a global option.
     local i subcmd='' subcmd_index=0
@@ -162,7 +162,7 @@ _vivarium()
                     return
                     ;;
                 --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
-                    --max-output-size | --max-output-files-size)
+                    --max-output-size | --max-output-files-size | --process-memory-limit)
                     # A number or a size: nothing to offer.
                     COMPREPLY=()
                     return
