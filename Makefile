@@ -38,6 +38,7 @@ asan: setup
 bench: build
 	bench/startup.sh
 	bench/cpu.sh
+	bench/server.sh
 
 install: build
 	cmake --install $(BUILD_DIR)
