@@ -44,6 +44,7 @@ Exit status:
 Environment:
   VIVARIUM_ASSETS     the Pyodide bundle folder (like --assets)
   VIVARIUM_CACHE_DIR  where compiled code caches are kept (like --cache-dir)
+  VIVARIUM_PACKAGES_DIR  the package folder (like --packages-dir)
 
 Examples:
   vivarium run script.py arg1 arg2
@@ -82,6 +83,14 @@ void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string
   run->add_option("--assets", options.assets_dir,
                   "The Pyodide bundle folder. Default: $VIVARIUM_ASSETS, else found next to the executable")
       ->type_name("DIR");
+  run->add_option("--packages-dir", options.packages_dir,
+                  "A folder of Pyodide wheels with its pyodide-lock.json; imports load from it. Default: "
+                  "$VIVARIUM_PACKAGES_DIR, else 'packages' beside the Pyodide assets")
+      ->type_name("DIR");
+  run->add_option("--preload", options.preload,
+                  "Packages to load and import before the program starts (comma-separated). Default: none "
+                  "(imports load packages on demand)")
+      ->type_name("NAMES");
   run->add_option("--cache-dir", options.cache_dir,
                   "Where compiled code caches are kept. Default: $VIVARIUM_CACHE_DIR, else ~/.cache/vivarium")
       ->type_name("DIR");

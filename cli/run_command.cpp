@@ -13,6 +13,7 @@
 #include "engine/assets.h"
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
+#include "server/packages.h"
 #include "server/result_json.h"
 
 namespace vivarium::cli {
@@ -145,6 +146,14 @@ int run_command(const RunOptions& options) {
   }
   engine::BootOptions boot;
   boot.assets_dir = *assets;
+  const fs::path packages_dir = options.packages_dir.value_or(server::default_packages_dir(*assets));
+  auto packages = server::load_package_folder(packages_dir);
+  if (!packages) {
+    say(packages.error());
+    return exit_status::usage;
+  }
+  if (*packages) boot.packages = (*packages)->folder;
+  boot.preload = server::parse_package_list(options.preload);
   boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
   boot.inherit_stdin = program->stdin_is_free;
   boot.on_unresponsive = [] {
@@ -156,6 +165,9 @@ int run_command(const RunOptions& options) {
     say(interpreter.error());
     return exit_status::internal;
   }
+  if (auto warning = server::missing_packages_warning((*interpreter)->missing_preloads(), packages_dir);
+      !warning.empty())
+    say("warning: " + warning);
 
   engine::ExecutionRequest request;
   request.code = std::move(program->code);

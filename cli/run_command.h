@@ -22,6 +22,8 @@ struct RunOptions {
   std::uint64_t memory_limit = std::uint64_t{1} << 30;
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;
+  std::optional<std::filesystem::path> packages_dir;
+  std::string preload;  // comma-separated package names; empty: none
 };
 
 // Returns the process exit status (see exit_status.h).

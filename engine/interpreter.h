@@ -6,12 +6,22 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/execution.h"
 
 namespace vivarium::engine {
+
+// A folder of Pyodide wheels with its pyodide-lock.json (the official distribution, or
+// any such folder). Wheels load from here only, verified against the lock's sha256.
+struct PackageFolder {
+  std::filesystem::path dir;
+  std::map<std::string, std::string> sha256_by_file;  // file_name -> sha256, from the lock file
+};
 
 struct BootOptions {
   std::filesystem::path assets_dir;  // a verified Pyodide bundle (see assets.h)
@@ -21,6 +31,13 @@ struct BootOptions {
   bool inherit_stdin = false;
   // How long Python gets to honour KeyboardInterrupt before a hard stop.
   std::chrono::milliseconds interrupt_grace{2000};
+  std::optional<PackageFolder> packages;
+  // Packages (lock-file names) to load and import during boot; missing ones are
+  // reported by missing_preloads().
+  std::vector<std::string> preload;
+  // Reads a wheel of the package folder when this process may not open files itself
+  // (a locked-down session asks the server). Returns nullopt when it cannot.
+  std::function<std::optional<std::string>(const std::string& file_name)> fetch_package_file;
   // Called from the watchdog thread if even the hard stop did not bring the interpreter
   // back within another grace period (e.g. blocked in a host read). Optional.
   std::function<void()> on_unresponsive;
@@ -42,6 +59,10 @@ class Interpreter {
   // runs anything: gives the copy its own random state (Python's `random` module).
   void reseed_after_fork();
 
+  // Replaces BootOptions::fetch_package_file, e.g. in a forked session that can no longer
+  // open files itself.
+  void set_package_fetcher(std::function<std::optional<std::string>(const std::string& file_name)> fetch);
+
   // False once a hard stop or a JS heap exhaustion left the interpreter unusable.
   bool usable() const;
 
@@ -51,6 +72,8 @@ class Interpreter {
     bool wasm_cache_hit = false;  // compiled wasm code came from the on-disk cache
   };
   BootTimings boot_timings() const;
+  // Preload packages that the package folder did not have.
+  std::vector<std::string> missing_preloads() const;
 
   struct Impl;
 

@@ -39,8 +39,40 @@
     );
   }
 
-  return async function boot(indexURL, home, runnerSource) {
+  // Loads and imports the preload list; returns the names the package folder lacks.
+  async function preloadPackages(pyodide, names) {
+    const lock = pyodide.lockfile?.packages ?? {};
+    const available = names.filter((name) => lock[name]);
+    if (available.length) {
+      await pyodide.loadPackage(available, {
+        messageCallback: () => {},
+        errorCallback: (message) => hooks.write(2, message + "\n"),
+      });
+    }
+    const missing = names.filter((name) => !lock[name]);
+    for (const name of available) {
+      try {
+        for (const module of lock[name].imports ?? []) pyodide.pyimport(module).destroy?.();
+      } catch (error) {
+        hooks.write(2, `vivarium: preloading ${name} failed: ${error.message}\n`);
+        missing.push(name);
+      }
+    }
+    return missing;
+  }
+
+  // import name -> package name, for every package of the official distribution, so that
+  // a missing one can be named in the ModuleNotFoundError.
+  function officialImports(bundleLock) {
+    const imports = {};
+    for (const [name, entry] of Object.entries(bundleLock.packages ?? {}))
+      for (const module of entry.imports ?? []) imports[module] = name;
+    return imports;
+  }
+
+  return async function boot(indexURL, home, runnerSource, packagesURL, preload) {
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    const bundleLock = JSON.parse(read(indexURL + "pyodide-lock.json"));
     // A memory snapshot of a freshly initialised interpreter skips CPython's start-up
     // (~2 s of wasm). Made on the first boot, reused until the bundle changes.
     const snapshot = hooks.loadSnapshot();
@@ -51,6 +83,9 @@
       stderr: (line) => hooks.write(2, line + "\n"),
       checkAPIVersion: true,
     };
+    // Packages come from the package folder's lock file, or from nowhere: never a CDN.
+    if (packagesURL) Object.assign(options, { lockFileURL: packagesURL + "pyodide-lock.json", packageBaseUrl: packagesURL });
+    else options.lockFileContents = { info: bundleLock.info, packages: {} };
     if (snapshot) options._loadSnapshot = snapshot;
     else options._makeSnapshot = true;
     const pyodide = await withCachedWasm(indexURL, () => loadPyodide(options));
@@ -65,10 +100,12 @@
 
     const namespace = pyodide.globals.get("dict")();
     namespace.set("_host_sleep", hooks.sleep);
+    namespace.set("_official_imports", pyodide.toPy(officialImports(bundleLock)));
     pyodide.runPython(runnerSource, { globals: namespace, filename: "<vivarium>" });
     const runPython = namespace.get("run");
     namespace.destroy();
 
+    const missingPreloads = await preloadPackages(pyodide, Array.from(preload));
     const FS = pyodide.FS;
     function writeInputFile(path, bytes) {
       const full = home + "/" + path;
@@ -78,8 +115,22 @@
     }
 
     // One execution: copy the input files in, run the code, hand back plain JS values.
-    return async function execute(code, filename, argv, files, reseed) {
+    async function loadImportedPackages(code) {
+      if (!packagesURL) return;
+      try {
+        await pyodide.loadPackagesFromImports(code, {
+          messageCallback: () => {},
+          errorCallback: (message) => hooks.write(2, message + "\n"),
+        });
+      } catch (error) {
+        // The import itself will fail and say why (e.g. a SyntaxError, a bad wheel).
+        hooks.write(2, "vivarium: could not load packages: " + error.message + "\n");
+      }
+    }
+
+    async function execute(code, filename, argv, files, reseed) {
       for (const [path, bytes] of files) writeInputFile(path, bytes);
+      await loadImportedPackages(code);
       let proxy = runPython(code, filename, argv, reseed);
       if (proxy && typeof proxy.then === "function") {
         const awaitable = proxy;
@@ -94,6 +145,7 @@
       } finally {
         proxy.destroy();
       }
-    };
+    }
+    return { execute, missingPreloads };
   };
 });

@@ -100,8 +100,23 @@ def _final_expression_json(value):
     return json.dumps(text, ensure_ascii=False)
 
 
+def _explain_missing_package(error):
+    """Names the Pyodide package behind a failed import, and how to add it."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return
+    package = _official_imports.get(error.name.split(".")[0])  # noqa: F821 (set by the host)
+    if package is None:
+        return
+    error.msg = (
+        f"No module named '{error.name}': the Pyodide package '{package}' is not installed in this "
+        "vivarium. Add the official Pyodide package distribution (make packages), or point "
+        "--packages-dir / VIVARIUM_PACKAGES_DIR at a folder of Pyodide wheels with its pyodide-lock.json"
+    )
+
+
 def _user_traceback(error, filename):
     """python3's traceback text without the runner's own frames, plus the user's line."""
+    _explain_missing_package(error)
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _RUNNER_FILE:
         tb = tb.tb_next
@@ -226,6 +241,51 @@ def _interruptible_sleep(seconds):
 
 
 time.sleep = _interruptible_sleep
+
+# matplotlib draws without a display, and plt.show() saves the open figures as PNG files
+# in the working directory (figure-1.png, figure-2.png, ... numbered per session), so
+# that they come back as output files.
+_MATPLOTLIB_BACKEND = """
+from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas  # noqa: F401
+from matplotlib.backend_bases import FigureManagerBase as FigureManager  # noqa: F401
+from matplotlib._pylab_helpers import Gcf
+
+_shown = 0
+
+
+def show(*args, **kwargs):
+    global _shown
+    for manager in Gcf.get_all_fig_managers():
+        _shown += 1
+        manager.canvas.figure.savefig(f"figure-{_shown}.png", format="png")
+    Gcf.destroy_all()
+"""
+
+
+class _MatplotlibBackendImporter:
+    """Finds and loads the backend module above; matplotlib is imported only when used."""
+
+    NAME = "_vivarium_matplotlib_backend"
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != cls.NAME:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(name, cls)
+
+    @staticmethod
+    def create_module(spec):
+        return None
+
+    @staticmethod
+    def exec_module(module):
+        exec(compile(_MATPLOTLIB_BACKEND, "<vivarium matplotlib backend>", "exec"), module.__dict__)
+
+
+os.environ["MPLBACKEND"] = "module://" + _MatplotlibBackendImporter.NAME
+sys.meta_path.append(_MatplotlibBackendImporter)
 
 # A restored memory snapshot (or a forked zygote) carries the generator state it was
 # made with: reseed from OS entropy so that no two interpreters share random numbers.

@@ -4,9 +4,12 @@
 #include <sys/random.h>
 
 #include <chrono>
+#include <cctype>
 #include <cstring>
+#include <vector>
 
 #include "src/isolate_state.h"
+#include "src/package_files.h"
 #include "src/text_codec.h"
 
 namespace vivarium::engine::detail {
@@ -38,12 +41,19 @@ void host_read(const Info& info) {
   info.GetReturnValue().Set(to_v8(isolate, *content));
 }
 
-// readbuffer(path): bytes of a file in the asset folder. Pyodide's own wasm binary is
-// served as a marker that WebAssembly.compileStreaming turns into cached compiled code.
+// readbuffer(path): bytes of a file in the asset folder, or a wheel of the package
+// folder that its lock file lists and whose sha256 matches.
 void host_readbuffer(const Info& info) {
   auto* isolate = info.GetIsolate();
   auto& state = IsolateState::of(isolate);
   const std::string requested = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
+  if (is_package_path(state, requested)) {
+    auto bytes = read_package_file(state, requested);
+    if (!bytes) return throw_error(isolate, "readbuffer: " + bytes.error());
+    auto buffer = v8::ArrayBuffer::New(isolate, bytes->size());
+    if (!bytes->empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes->data(), bytes->size());
+    return info.GetReturnValue().Set(buffer);
+  }
   auto path = allowed_host_path(state, requested);
   auto content = path ? read_file(*path) : std::nullopt;
   if (!content) return throw_error(isolate, "readbuffer: no such file: " + requested);
@@ -170,6 +180,48 @@ void host_os_system(const Info& info) {
   info.GetReturnValue().Set(to_v8(isolate, encoded));
 }
 
+// btoa(text): base64 of a string whose characters are all below U+0100, as in browsers.
+void host_btoa(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  v8::Local<v8::String> text;
+  if (info.Length() < 1 || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&text)) return;
+  std::string bytes(static_cast<std::size_t>(text->Length()), '\0');
+  std::vector<std::uint16_t> units(bytes.size());
+  text->Write(isolate, units.data(), 0, static_cast<int>(units.size()), v8::String::NO_NULL_TERMINATION);
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    if (units[i] > 0xFF) return throw_error(isolate, "btoa: the string contains characters outside Latin1");
+    bytes[i] = static_cast<char>(units[i]);
+  }
+  std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  encoded.resize(static_cast<std::size_t>(length));
+  info.GetReturnValue().Set(to_v8(isolate, encoded));
+}
+
+// atob(base64): the decoded bytes as a Latin1 string, as in browsers.
+void host_atob(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  std::string text = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
+  std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; });
+  while (text.size() % 4 != 0) text += '=';
+  for (char c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
+      return throw_error(isolate, "atob: the string is not valid base64");
+  std::string decoded(3 * (text.size() / 4) + 1, '\0');
+  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                     reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (length < 0) return throw_error(isolate, "atob: the string is not valid base64");
+  std::size_t padding = 0;
+  if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
+  decoded.resize(static_cast<std::size_t>(length) - padding);
+  v8::Local<v8::String> result;
+  if (v8::String::NewFromOneByte(isolate, reinterpret_cast<const std::uint8_t*>(decoded.data()),
+                                 v8::NewStringType::kNormal, static_cast<int>(decoded.size()))
+          .ToLocal(&result))
+    info.GetReturnValue().Set(result);
+}
+
 void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
                   const char* name, v8::FunctionCallback callback) {
   auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
@@ -191,6 +243,8 @@ void install_host_functions(v8::Isolate* isolate, v8::Local<v8::Context> context
   set_function(isolate, context, global, "setTimeout", host_set_timeout);
   set_function(isolate, context, global, "clearTimeout", host_clear_timeout);
   set_function(isolate, context, global, "queueMicrotask", host_queue_microtask);
+  set_function(isolate, context, global, "btoa", host_btoa);
+  set_function(isolate, context, global, "atob", host_atob);
 
   auto console = v8::Object::New(isolate);
   set_function(isolate, context, console, "log", host_print);

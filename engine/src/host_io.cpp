@@ -95,9 +95,15 @@ std::optional<fs::path> allowed_host_path(const IsolateState& state, std::string
   // canonical() resolves symlinks and "..", so the prefix check below cannot be fooled.
   const fs::path resolved = fs::canonical(path, ec);
   if (ec || !fs::is_regular_file(resolved, ec)) return std::nullopt;
-  const auto rel = resolved.lexically_relative(state.assets_dir);
-  if (rel.empty() || rel.native().starts_with("..")) return std::nullopt;
-  return resolved;
+  auto inside = [&](const fs::path& dir) {
+    if (dir.empty()) return false;
+    const auto rel = resolved.lexically_relative(dir);
+    return !rel.empty() && !rel.native().starts_with("..");
+  };
+  // read() also serves the package folder's lock file, which Pyodide reads as text.
+  if (inside(state.assets_dir)) return resolved;
+  if (inside(state.packages_dir) && resolved.filename() == "pyodide-lock.json") return resolved;
+  return std::nullopt;
 }
 
 }  // namespace vivarium::engine::detail

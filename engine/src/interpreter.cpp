@@ -81,6 +81,7 @@ struct Interpreter::Impl {
   detail::LoopWakeup wakeup;
   bool usable = false;
   bool reseed_pending = false;
+  std::vector<std::string> missing_preloads;
   BootTimings timings;
 
   ~Impl() {
@@ -257,10 +258,14 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
     return fail("the boot script failed");
 
   const std::string index_url = state.assets_dir.string() + "/";
+  const std::string packages_url = state.packages_dir.empty() ? "" : state.packages_dir.string() + "/";
+  auto preload = v8::Array::New(isolate, static_cast<int>(options.preload.size()));
+  for (std::size_t i = 0; i < options.preload.size(); ++i)
+    preload->Set(context, static_cast<std::uint32_t>(i), to_v8(isolate, options.preload[i])).Check();
   v8::Local<v8::Value> args[] = {to_v8(isolate, index_url), to_v8(isolate, kSandboxHome),
-                                 to_v8(isolate, detail::kRunnerPy)};
+                                 to_v8(isolate, detail::kRunnerPy), to_v8(isolate, packages_url), preload};
   v8::Local<v8::Value> pending;
-  if (!boot_function.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, args).ToLocal(&pending))
+  if (!boot_function.As<v8::Function>()->Call(context, v8::Undefined(isolate), 5, args).ToLocal(&pending))
     return fail("booting Pyodide failed");
   auto promise = pending.As<v8::Promise>();
   const auto outcome = detail::run_until_settled(isolate, promise, wakeup);
@@ -274,9 +279,15 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
     }
     return std::unexpected("booting Pyodide failed: " + text);
   }
-  auto execute = promise->Result();
+  auto booted = promise->Result();
+  if (!booted->IsObject()) return std::unexpected(std::string("booting Pyodide returned nothing"));
+  auto execute = get(context, booted.As<v8::Object>(), "execute");
   if (!execute->IsFunction()) return std::unexpected(std::string("booting Pyodide returned no execute function"));
   execute_function.Reset(isolate, execute.As<v8::Function>());
+  auto missing = get(context, booted.As<v8::Object>(), "missingPreloads");
+  if (missing->IsArray())
+    for (std::uint32_t i = 0; i < missing.As<v8::Array>()->Length(); ++i)
+      missing_preloads.push_back(to_std(isolate, missing.As<v8::Array>()->Get(context, i).ToLocalChecked()));
 
   // From here on untrusted code runs: no JS code generation from strings (eval,
   // new Function), so nothing can build code that was not in the bundle.
@@ -476,6 +487,12 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   if (ec) return std::unexpected("Pyodide assets not found at " + options.assets_dir.string());
   impl->state.cache_dir = options.cache_dir;
   impl->state.inherit_stdin = options.inherit_stdin;
+  if (options.packages) {
+    impl->state.packages_dir = fs::canonical(options.packages->dir, ec);
+    if (ec) return std::unexpected("package folder not found: " + options.packages->dir.string());
+    impl->state.package_sha256 = options.packages->sha256_by_file;
+  }
+  impl->state.fetch_package_file = options.fetch_package_file;
   // Sizes are checked at every start; the content hashes only when there is no boot
   // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
   std::error_code exists_ec;
@@ -496,5 +513,9 @@ void Interpreter::reseed_after_fork() {
   impl_->reseed_pending = true;
 }
 Interpreter::BootTimings Interpreter::boot_timings() const { return impl_->timings; }
+std::vector<std::string> Interpreter::missing_preloads() const { return impl_->missing_preloads; }
+void Interpreter::set_package_fetcher(std::function<std::optional<std::string>(const std::string&)> fetch) {
+  impl_->state.fetch_package_file = std::move(fetch);
+}
 
 }  // namespace vivarium::engine

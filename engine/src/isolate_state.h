@@ -29,6 +29,9 @@ struct IsolateState {
 
   std::filesystem::path assets_dir;  // canonical; the only host folder JS may read from
   std::filesystem::path cache_dir;   // empty: no code caches
+  std::filesystem::path packages_dir;  // canonical; empty: no package folder
+  std::map<std::string, std::string> package_sha256;  // wheels readable from packages_dir
+  std::function<std::optional<std::string>(const std::string&)> fetch_package_file;
   bool inherit_stdin = false;
 
   // Where Python's and JS's output goes: set for the duration of one execution.

@@ -1,0 +1,39 @@
+// The package folder: Pyodide wheels plus the pyodide-lock.json that lists them.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/interpreter.h"
+
+namespace vivarium::server {
+
+inline const std::vector<std::string> kDefaultPreload = {"numpy", "pandas", "matplotlib"};
+
+struct PackageInfo {
+  std::string name, version, file_name;
+  bool present = false;  // the wheel is in the folder (the lock may list more)
+};
+
+struct PackageFolderInfo {
+  engine::PackageFolder folder;
+  std::vector<PackageInfo> packages;  // sorted by name
+};
+
+// $VIVARIUM_PACKAGES_DIR, else a "packages" folder beside the Pyodide assets.
+std::filesystem::path default_packages_dir(const std::filesystem::path& assets_dir);
+
+// Reads dir/pyodide-lock.json. A folder that does not exist is "no packages" (nullopt);
+// a folder without a readable, well-formed lock file is an error naming it.
+std::expected<std::optional<PackageFolderInfo>, std::string> load_package_folder(const std::filesystem::path& dir);
+
+// "numpy,pandas" -> {"numpy", "pandas"}; "" or "none" -> {}.
+std::vector<std::string> parse_package_list(const std::string& text);
+
+// The startup warning for preload packages the folder lacks ("" when none is missing).
+std::string missing_packages_warning(const std::vector<std::string>& missing, const std::filesystem::path& dir);
+
+}  // namespace vivarium::server
