@@ -8,7 +8,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 export VIVARIUM_CACHE_DIR ?= $(CURDIR)/$(BUILD_DIR)/cache
 
-.PHONY: all setup configure build run test asan bench clean install
+.PHONY: all setup configure build run test asan bench clean install packages
 
 all: build
 
@@ -45,3 +45,8 @@ install: build
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan
+
+# The official Pyodide package distribution (numpy, pandas, matplotlib, ...) into
+# assets/packages/; needs internet access to github.com, which CI does not have.
+packages: setup
+	scripts/fetch-pyodide-packages.sh

@@ -6,6 +6,7 @@
 
 #include "cli/exit_status.h"
 #include "cli/options_parsing.h"
+#include "cli/packages_command.h"
 #include "cli/run_command.h"
 #include "cli/serve_command.h"
 #include "engine/assets.h"
@@ -113,6 +114,8 @@ int run_main(int argc, char** argv) {
   add_run_command(app, run_options, file_specs, timeout_text, memory_text);
   ServeFlags serve_flags;
   add_serve_command(app, serve_flags);
+  PackagesOptions packages_options;
+  add_packages_command(app, packages_options);
   ZygoteFlags zygote_flags;
   add_zygote_command(app, zygote_flags);
 
@@ -139,6 +142,7 @@ int run_main(int argc, char** argv) {
     return run_command(run_options);
   }
   if (app.got_subcommand("serve")) return serve_command(serve_flags);
+  if (app.got_subcommand("packages")) return packages_command(packages_options);
   if (app.got_subcommand("__zygote")) return zygote_command(zygote_flags);
   return exit_status::usage;
 }

@@ -5,6 +5,7 @@
 
 #include "cli/exit_status.h"
 #include "server/config.h"
+#include "server/packages.h"
 #include "server/serve.h"
 #include "server/zygote.h"
 
@@ -53,6 +54,8 @@ void add_zygote_command(CLI::App& app, ZygoteFlags& flags) {
   zygote->add_option("--memory-limit", flags.memory_limit);
   zygote->add_option("--assets", flags.assets);
   zygote->add_option("--cache-dir", flags.cache_dir);
+  zygote->add_option("--packages-dir", flags.packages_dir);
+  zygote->add_option("--preload", flags.preload);
 }
 
 int zygote_command(const ZygoteFlags& flags) {
@@ -60,6 +63,8 @@ int zygote_command(const ZygoteFlags& flags) {
   options.memory_limit = std::stoull(flags.memory_limit.empty() ? "536870912" : flags.memory_limit);
   if (!flags.assets.empty()) options.assets_dir = flags.assets;
   if (!flags.cache_dir.empty()) options.cache_dir = flags.cache_dir;
+  if (!flags.packages_dir.empty()) options.packages_dir = flags.packages_dir;
+  options.preload = server::parse_package_list(flags.preload);
   constexpr int kControlFd = 3;
   return server::zygote_main(kControlFd, options);
 }

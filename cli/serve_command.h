@@ -15,7 +15,7 @@ void add_serve_command(CLI::App& app, ServeFlags& flags);
 int serve_command(const ServeFlags& flags);
 
 struct ZygoteFlags {
-  std::string memory_limit, assets, cache_dir;
+  std::string memory_limit, assets, cache_dir, packages_dir, preload;
 };
 void add_zygote_command(CLI::App& app, ZygoteFlags& flags);
 int zygote_command(const ZygoteFlags& flags);

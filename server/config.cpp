@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/packages.h"
 #include "server/units.h"
 
 namespace vivarium::server {
@@ -30,6 +31,10 @@ const std::vector<SettingInfo>& server_settings() {
       {"LOG_LEVEL", "--log-level", "LEVEL", "info", "error, warn, info (one line per request) or debug"},
       {"VIVARIUM_ASSETS", "--assets", "DIR", "next to the binary", "The Pyodide bundle folder"},
       {"PYODIDE_CACHE_DIR", "--cache-dir", "DIR", "~/.cache/vivarium", "Where compiled code caches are kept"},
+      {"VIVARIUM_PACKAGES_DIR", "--packages-dir", "DIR", "'packages' beside the assets",
+       "A folder of Pyodide wheels with its pyodide-lock.json"},
+      {"PRELOAD", "--preload", "NAMES", "numpy,pandas,matplotlib",
+       "Packages imported in the zygote, so every session starts with them (comma-separated; 'none')"},
   };
   return settings;
 }
@@ -128,6 +133,8 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
   }
   if (auto assets = get("VIVARIUM_ASSETS"); assets && !assets->empty()) config.assets_dir = *assets;
   if (auto cache = get("PYODIDE_CACHE_DIR"); cache && !cache->empty()) config.cache_dir = *cache;
+  if (auto packages = get("VIVARIUM_PACKAGES_DIR"); packages && !packages->empty()) config.packages_dir = *packages;
+  if (auto preload = get("PRELOAD")) config.preload = parse_package_list(*preload);
   return config;
 }
 

@@ -31,6 +31,8 @@ struct ServerConfig {
   LogLevel log_level = LogLevel::info;
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;
+  std::optional<std::filesystem::path> packages_dir;
+  std::vector<std::string> preload = {"numpy", "pandas", "matplotlib"};
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.

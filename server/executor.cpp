@@ -1,5 +1,7 @@
 #include "server/executor.h"
 
+#include <fstream>
+
 #include "server/ipc.h"
 #include "server/result_json.h"
 #include "server/session_protocol.h"
@@ -28,8 +30,17 @@ nlohmann::json error_body(const std::string& type, const std::string& message) {
   return {{"success", false}, {"error", {{"type", type}, {"message", message}}}};
 }
 
-Executor::Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config)
-    : registry_(registry), zygote_(zygote), config_(config) {}
+Executor::Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config, PackageReader packages)
+    : registry_(registry), zygote_(zygote), config_(config), packages_(std::move(packages)) {}
+
+std::optional<std::string> PackageReader::read(const std::string& file_name) const {
+  // Only a plain file name that the lock file lists.
+  if (!folder || file_name.find('/') != std::string::npos || !folder->sha256_by_file.contains(file_name))
+    return std::nullopt;
+  std::ifstream in(folder->dir / file_name, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 HttpReply Executor::execute(const ExecInput& input) {
   auto acquired = registry_.acquire(input.session_id);
@@ -57,7 +68,17 @@ HttpReply Executor::execute(const ExecInput& input) {
   SessionLimits limits{config_.execution_timeout, config_.max_output_size, config_.max_output_files_size};
   auto sent = ipc::send(process.socket, encode_request(input.code, input.files, limits));
   std::expected<ipc::Received, std::string> received = std::unexpected(sent ? "" : sent.error());
-  if (sent) received = ipc::receive(process.socket, started + config_.execution_timeout + kServerGrace);
+  const auto deadline = started + config_.execution_timeout + kServerGrace;
+  if (sent) received = ipc::receive(process.socket, deadline);
+  // A session may ask for wheels of the package folder while it runs (it cannot open
+  // files itself); answer until the result comes.
+  while (received && received->message.contains("read_package")) {
+    auto bytes = packages_.read(received->message["read_package"].get<std::string>());
+    nlohmann::json answer = nlohmann::json::object();
+    if (bytes) answer["package"] = nlohmann::json::binary(std::vector<std::uint8_t>(bytes->begin(), bytes->end()));
+    if (!ipc::send(process.socket, answer)) break;
+    received = ipc::receive(process.socket, deadline);
+  }
   const auto runtime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
 
   // Replaces the session's process with nothing: the next execution forks a fresh one.

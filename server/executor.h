@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/interpreter.h"
 #include "server/config.h"
 #include "server/exec_request.h"
 #include "server/session_registry.h"
@@ -18,15 +19,22 @@ struct HttpReply {
 
 nlohmann::json error_body(const std::string& type, const std::string& message);
 
+// Serves wheels of the package folder to session processes, which cannot open files.
+struct PackageReader {
+  std::optional<engine::PackageFolder> folder;
+  std::optional<std::string> read(const std::string& file_name) const;
+};
+
 class Executor {
  public:
-  Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config);
+  Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config, PackageReader packages);
   HttpReply execute(const ExecInput& input);
 
  private:
   SessionRegistry& registry_;
   Zygote& zygote_;
   const ServerConfig& config_;
+  PackageReader packages_;
 };
 
 }  // namespace vivarium::server

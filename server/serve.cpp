@@ -13,6 +13,7 @@
 #include "engine/assets.h"
 #include "server/executor.h"
 #include "server/logger.h"
+#include "server/packages.h"
 #include "server/units.h"
 
 namespace vivarium::server {
@@ -39,11 +40,14 @@ thread_local Clock::time_point t_request_started;
 
 class Server {
  public:
-  Server(const ServerConfig& config, const std::filesystem::path& executable)
+  Server(const ServerConfig& config, const std::filesystem::path& executable,
+         const std::filesystem::path& packages_dir, PackageReader packages)
       : config_(config),
+        packages_dir_(packages_dir),
         registry_(config.max_sessions),
-        zygote_(ZygoteOptions{executable, config.assets_dir, config.cache_dir, config.memory_limit}),
-        executor_(registry_, zygote_, config_) {}
+        zygote_(ZygoteOptions{executable, config.assets_dir, config.cache_dir, config.memory_limit, packages_dir,
+                              config.preload}),
+        executor_(registry_, zygote_, config_, std::move(packages)) {}
 
   int run();
 
@@ -53,6 +57,7 @@ class Server {
   void handle_signals(sigset_t signals);
 
   const ServerConfig& config_;
+  const std::filesystem::path packages_dir_;
   SessionRegistry registry_;
   Zygote zygote_;
   Executor executor_;
@@ -197,6 +202,8 @@ int Server::run() {
   log::info("Python ready in " +
             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - boot_started).count()) +
             " ms (zygote pid " + std::to_string(zygote_.pid().value_or(-1)) + ")");
+  if (auto warning = missing_packages_warning(zygote_.missing_preloads(), packages_dir_); !warning.empty())
+    log::warn(warning);
 
   install_routes();
   int port = config_.port;
@@ -241,7 +248,20 @@ int Server::run() {
 
 int serve(const ServerConfig& config, const std::filesystem::path& executable) {
   log::set_level(config.log_level);
-  Server server(config, executable);
+  auto assets = engine::locate_assets(config.assets_dir, executable);
+  if (!assets) {
+    log::error(assets.error());
+    return 1;
+  }
+  const auto packages_dir = config.packages_dir.value_or(default_packages_dir(*assets));
+  auto packages = load_package_folder(packages_dir);
+  if (!packages) {
+    log::error(packages.error());
+    return 1;
+  }
+  PackageReader reader;
+  if (*packages) reader.folder = (*packages)->folder;
+  Server server(config, executable, packages_dir, std::move(reader));
   return server.run();
 }
 

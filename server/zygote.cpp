@@ -15,6 +15,7 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/ipc.h"
+#include "server/packages.h"
 #include "server/session_process.h"
 
 extern char** environ;
@@ -75,6 +76,10 @@ std::expected<void, std::string> Zygote::start() {
                                    std::to_string(options_.memory_limit)};
   if (options_.assets_dir) args.insert(args.end(), {"--assets", options_.assets_dir->string()});
   if (options_.cache_dir) args.insert(args.end(), {"--cache-dir", options_.cache_dir->string()});
+  if (options_.packages_dir) args.insert(args.end(), {"--packages-dir", options_.packages_dir->string()});
+  std::string preload;
+  for (const auto& name : options_.preload) preload += (preload.empty() ? "" : ",") + name;
+  args.insert(args.end(), {"--preload", preload.empty() ? "none" : preload});
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -104,7 +109,13 @@ std::expected<void, std::string> Zygote::start() {
     pid_ = pidfd_ = control_ = -1;
     return std::unexpected("the zygote failed to boot Python: " + why);
   }
+  missing_preloads_ = ready->message.value("missing", std::vector<std::string>{});
   return {};
+}
+
+std::vector<std::string> Zygote::missing_preloads() const {
+  std::lock_guard lock(mutex_);
+  return missing_preloads_;
 }
 
 std::expected<SessionProcess, std::string> Zygote::request_fork() {
@@ -159,6 +170,10 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   engine::BootOptions boot;
   boot.assets_dir = *assets;
   boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
+  auto packages = load_package_folder(options.packages_dir.value_or(default_packages_dir(*assets)));
+  if (!packages) return report_failure(packages.error());
+  if (*packages) boot.packages = (*packages)->folder;
+  boot.preload = options.preload;
   auto interpreter = engine::Interpreter::boot(boot);
   if (!interpreter) return report_failure(interpreter.error());
 
@@ -171,7 +186,10 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   ignore.sa_handler = SIG_IGN;
   ignore.sa_flags = SA_NOCLDWAIT;
   ::sigaction(SIGCHLD, &ignore, nullptr);
-  if (!ipc::send(control_fd, {{"ready", true}, {"boot_ms", (*interpreter)->boot_timings().total_ms}})) return 1;
+  if (!ipc::send(control_fd, {{"ready", true},
+                              {"boot_ms", (*interpreter)->boot_timings().total_ms},
+                              {"missing", (*interpreter)->missing_preloads()}}))
+    return 1;
 
   for (;;) {
     auto request = ipc::receive(control_fd);

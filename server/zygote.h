@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vivarium::server {
 
@@ -19,6 +20,8 @@ struct ZygoteOptions {
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;
   std::uint64_t memory_limit = std::uint64_t{512} << 20;
+  std::optional<std::filesystem::path> packages_dir;  // default: beside the assets
+  std::vector<std::string> preload;
 };
 
 // A forked session process as the server sees it.
@@ -42,6 +45,8 @@ class Zygote {
   std::expected<SessionProcess, std::string> fork_session();
   void stop();
   std::optional<pid_t> pid() const;
+  // Preload packages the zygote could not find, as it reported when it booted.
+  std::vector<std::string> missing_preloads() const;
 
  private:
   std::expected<SessionProcess, std::string> request_fork();
@@ -50,6 +55,7 @@ class Zygote {
   pid_t pid_ = -1;
   int pidfd_ = -1;
   int control_ = -1;
+  std::vector<std::string> missing_preloads_;
 };
 
 // Entry point of `vivarium __zygote`: boots, reports readiness on control_fd, then forks

@@ -221,3 +221,38 @@ TEST(RunCli, EachRunGetsDifferentRandomness) {
   auto second = run_vivarium({"run", "-c", "import random, os; print(random.random(), os.urandom(8).hex())"});
   EXPECT_NE(first.out, second.out);
 }
+
+TEST(RunCli, ImportsLoadFromThePackageFolder) {
+  const std::string good = std::string(VIVARIUM_TEST_PACKAGES) + "/good";
+  auto result = run_vivarium({"run", "--packages-dir", good, "-c", "import vivtest_app\nprint(vivtest_app.answer())"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "42\n");
+  auto env = run_vivarium({"run", "-c", "import vivtest_base\nprint(vivtest_base.VALUE)"},
+                          {.env = {{"VIVARIUM_PACKAGES_DIR", good}}});
+  EXPECT_EQ(env.out, "42\n") << env.err;
+}
+
+TEST(RunCli, MissingPreloadsGiveOneWarning) {
+  const std::string good = std::string(VIVARIUM_TEST_PACKAGES) + "/good";
+  auto result = run_vivarium({"run", "--packages-dir", good, "--preload", "vivtest-base,numpy", "-c",
+                              "import sys\nprint('vivtest_base' in sys.modules)"});
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "True\n");
+  EXPECT_NE(result.err.find("preload packages not available: numpy (looked in " + good), std::string::npos)
+      << result.err;
+}
+
+TEST(PackagesCli, ListsPackagesVersionsAndPreloads) {
+  const std::string good = std::string(VIVARIUM_TEST_PACKAGES) + "/good";
+  auto result = run_vivarium({"packages", "--packages-dir", good, "--preload", "vivtest-base,numpy"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_NE(result.out.find("vivtest-app"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("2.0"), std::string::npos);
+  EXPECT_NE(result.out.find("vivtest-base                     1.0              available, preloaded by serve"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("not available: numpy"), std::string::npos);
+  auto none = run_vivarium({"packages", "--packages-dir", "/nonexistent/packages"});
+  EXPECT_EQ(none.exit_status, 0);
+  EXPECT_NE(none.out.find("only Python's standard library"), std::string::npos);
+}

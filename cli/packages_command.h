@@ -1,0 +1,20 @@
+// `vivarium packages`: what the package folder offers and what is preloaded.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace vivarium::cli {
+
+struct PackagesOptions {
+  std::optional<std::filesystem::path> packages_dir;
+  std::optional<std::filesystem::path> assets_dir;
+  std::string preload = "numpy,pandas,matplotlib";
+};
+void add_packages_command(CLI::App& app, PackagesOptions& options);
+int packages_command(const PackagesOptions& options);
+
+}  // namespace vivarium::cli
