@@ -1,8 +1,20 @@
 # bash completion for vivarium                              -*- shell-script -*-
 # Installed as $datadir/bash-completion/completions/vivarium.
-# Keep in step with `vivarium --help`, `vivarium run --help` and
-# `vivarium serve --help`;
+# Keep in step with `vivarium --help`, `vivarium run --help`,
+# `vivarium serve --help` and `vivarium packages --help`;
 # tests/docs/check_docs.sh checks that every option is listed here.
+
+# The value of --preload: a comma-separated list of package names, or "none".
+# Completes the name after the last comma, keeping what comes before it.
+_vivarium_preload()
+{
+    local cur=$1 prefix=''
+    [[ $cur == *,* ]] && prefix=${cur%,*},
+    mapfile -t COMPREPLY < <(compgen -P "$prefix" -W 'numpy pandas matplotlib' -- "${cur##*,}")
+    if [[ -z $prefix ]]; then
+        mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -W 'none' -- "$cur")
+    fi
+}
 
 _vivarium()
 {
@@ -38,9 +50,10 @@ _vivarium()
 
     local global_opts='--help -h --version'
     # The internal __zygote subcommand is left out on purpose.
-    local subcommands='run serve'
-    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --cache-dir'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir'
+    local subcommands='run serve packages'
+    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --preload --cache-dir'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir --packages-dir --preload'
+    local packages_opts='--help -h --packages-dir --assets --preload'
 
     # Find the subcommand: the first word that is not a global option.
     local i subcmd='' subcmd_index=0
@@ -86,7 +99,7 @@ _vivarium()
                         return
                         ;;
                     --*=*) ;;
-                    --file | --output-dir | --timeout | --memory-limit | --assets | --cache-dir)
+                    --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --preload | --cache-dir)
                         ((i++))
                         ;;
                     -)
@@ -106,7 +119,7 @@ _vivarium()
             # The value of an option: the word after it, or after --opt=.
             local opt=''
             case $prev in
-                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --cache-dir)
+                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --preload | --cache-dir)
                     opt=$prev
                     ;;
             esac
@@ -117,13 +130,17 @@ _vivarium()
                     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
                     return
                     ;;
-                --output-dir | --assets | --cache-dir)
+                --output-dir | --assets | --packages-dir | --cache-dir)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
                     return
                     ;;
                 --memory-limit)
                     mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
+                    return
+                    ;;
+                --preload)
+                    _vivarium_preload "$cur"
                     return
                     ;;
                 --timeout | -c)
@@ -156,9 +173,13 @@ _vivarium()
                     mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
                     return
                     ;;
-                --assets | --cache-dir)
+                --assets | --cache-dir | --packages-dir)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+                    return
+                    ;;
+                --preload)
+                    _vivarium_preload "$cur"
                     return
                     ;;
                 --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
@@ -169,6 +190,21 @@ _vivarium()
                     ;;
             esac
             mapfile -t COMPREPLY < <(compgen -W "$serve_opts" -- "$cur")
+            ;;
+        packages)
+            # Every option takes a value; there are no positional arguments.
+            case $prev in
+                --packages-dir | --assets)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+                    return
+                    ;;
+                --preload)
+                    _vivarium_preload "$cur"
+                    return
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "$packages_opts" -- "$cur")
             ;;
         *)
             compopt -o default 2>/dev/null

@@ -1,7 +1,7 @@
 # fish completion for vivarium.
 # Installed as $datadir/fish/vendor_completions.d/vivarium.fish.
-# Keep in step with `vivarium --help`, `vivarium run --help` and
-# `vivarium serve --help`;
+# Keep in step with `vivarium --help`, `vivarium run --help`,
+# `vivarium serve --help` and `vivarium packages --help`;
 # tests/docs/check_docs.sh checks that every option is listed here.
 
 # True while the words typed after `vivarium run` are still options: before
@@ -32,7 +32,7 @@ function __vivarium_run_before_program
                 set skip 1
             case '-c?*'
                 return 1
-            case --file --output-dir --timeout --memory-limit --assets --cache-dir
+            case --file --output-dir --timeout --memory-limit --assets --packages-dir --preload --cache-dir
                 set skip 1
             case '--*=*' '-?*'
             case '*'
@@ -56,6 +56,11 @@ function __vivarium_using_subcommand
     return 1
 end
 
+# The names --preload offers (it takes a comma-separated list of them, or none).
+function __vivarium_preload_names
+    printf '%s\n' numpy pandas matplotlib none
+end
+
 # No file names unless asked for.
 complete -c vivarium -f
 
@@ -64,6 +69,7 @@ complete -c vivarium -n __fish_use_subcommand -s h -l help -d 'Print this help m
 complete -c vivarium -n __fish_use_subcommand -l version -d 'Print the versions of vivarium, Pyodide, Python and V8'
 complete -c vivarium -n __fish_use_subcommand -a run -d 'Run a Python program once in a fresh sandbox, like python3'
 complete -c vivarium -n __fish_use_subcommand -a serve -d 'Serve the HTTP API: stateful Python sessions in locked-down processes'
+complete -c vivarium -n __fish_use_subcommand -a packages -d 'List the Pyodide packages of the package folder, and which ones serve preloads'
 # (The internal __zygote subcommand is left out on purpose.)
 
 # vivarium run [OPTIONS] FILE|-|-c CODE [ARGS...]
@@ -76,6 +82,8 @@ complete -c vivarium -n $before -l json -d 'Print the result as JSON instead of 
 complete -c vivarium -n $before -l timeout -x -d 'Stop the program after SECONDS (decimals allowed)'
 complete -c vivarium -n $before -l memory-limit -x -a '256M 512M 1G 2G 4G' -d 'Cap on Python memory (default 1G; plain number = MiB)'
 complete -c vivarium -n $before -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder'
+complete -c vivarium -n $before -l packages-dir -x -a '(__fish_complete_directories)' -d 'A folder of Pyodide wheels with its pyodide-lock.json; imports load from it'
+complete -c vivarium -n $before -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages to load and import before the program starts (comma-separated)'
 complete -c vivarium -n $before -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept'
 # The program (a script, or - for stdin) and its arguments: file names.
 complete -c vivarium -n '__fish_seen_subcommand_from run' -F
@@ -97,3 +105,12 @@ complete -c vivarium -n $serve -l max-output-files-size -x -d 'Total size of out
 complete -c vivarium -n $serve -l log-level -x -a 'error warn info debug' -d 'What to log [env LOG_LEVEL, default info]'
 complete -c vivarium -n $serve -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder [env VIVARIUM_ASSETS]'
 complete -c vivarium -n $serve -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept [env PYODIDE_CACHE_DIR]'
+complete -c vivarium -n $serve -l packages-dir -x -a '(__fish_complete_directories)' -d 'A folder of Pyodide wheels with its pyodide-lock.json [env VIVARIUM_PACKAGES_DIR]'
+complete -c vivarium -n $serve -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages imported in the zygote (comma-separated; none) [env PRELOAD]'
+
+# vivarium packages [--packages-dir DIR] [--assets DIR] [--preload NAMES]
+set -l packages '__vivarium_using_subcommand packages'
+complete -c vivarium -n $packages -s h -l help -d 'Print the help of packages and exit'
+complete -c vivarium -n $packages -l packages-dir -x -a '(__fish_complete_directories)' -d 'The package folder [env VIVARIUM_PACKAGES_DIR]'
+complete -c vivarium -n $packages -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder (to find the default)'
+complete -c vivarium -n $packages -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'The preload list to report on, as for serve [env PRELOAD]'
