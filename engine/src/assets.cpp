@@ -1,10 +1,10 @@
 #include "engine/assets.h"
 
-#include <openssl/evp.h>
-
 #include <cstdlib>
-#include <fstream>
 #include <system_error>
+
+#include "src/digest.h"
+#include "src/isolate_state.h"
 
 namespace vivarium::engine {
 namespace fs = std::filesystem;
@@ -27,26 +27,9 @@ constexpr const char* kFixHint = "run `make setup` (or scripts/fetch-pyodide.sh)
                                  "or point --assets / VIVARIUM_ASSETS at a pyodide 314.0.7 bundle";
 
 std::expected<std::string, std::string> sha256_of_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected("cannot read " + path.string());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(ctx, buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  auto content = detail::read_file(path);
+  if (!content) return std::unexpected("cannot read " + path.string());
+  return detail::sha256_hex(*content);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "src/digest.h"
 #include "src/isolate_state.h"
 #include "src/package_files.h"
 #include "src/text_codec.h"
@@ -173,11 +174,7 @@ void host_os_system(const Info& info) {
   if (count > 65536) return refuse();
   std::string bytes(count, '\0');
   fill_random(bytes.data(), count);
-  std::string encoded(4 * ((count + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(count));
-  encoded.resize(static_cast<std::size_t>(length));
-  info.GetReturnValue().Set(to_v8(isolate, encoded));
+  info.GetReturnValue().Set(to_v8(isolate, base64_encode(bytes)));
 }
 
 // btoa(text): base64 of a string whose characters are all below U+0100, as in browsers.
@@ -192,11 +189,7 @@ void host_btoa(const Info& info) {
     if (units[i] > 0xFF) return throw_error(isolate, "btoa: the string contains characters outside Latin1");
     bytes[i] = static_cast<char>(units[i]);
   }
-  std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  encoded.resize(static_cast<std::size_t>(length));
-  info.GetReturnValue().Set(to_v8(isolate, encoded));
+  info.GetReturnValue().Set(to_v8(isolate, base64_encode(bytes)));
 }
 
 // atob(base64): the decoded bytes as a Latin1 string, as in browsers.

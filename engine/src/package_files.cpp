@@ -1,22 +1,9 @@
 #include "src/package_files.h"
 
-#include <openssl/evp.h>
+#include "src/digest.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
 
 namespace {
 std::string strip_file_scheme(std::string_view requested) {

@@ -13,5 +13,4 @@ namespace vivarium::engine::detail {
 bool is_package_path(const IsolateState& state, std::string_view requested);
 // The verified bytes, or a message naming what is wrong.
 std::expected<std::string, std::string> read_package_file(const IsolateState& state, std::string_view requested);
-std::string sha256_hex(std::string_view bytes);
 }  // namespace vivarium::engine::detail

@@ -225,3 +225,18 @@ TEST(ServeConfig, BadSettingsAreOneClearLine) {
   EXPECT_EQ(memory.exit_status, 2);
   EXPECT_NE(memory.err.find("MEMORY_LIMIT"), std::string::npos) << memory.err;
 }
+
+TEST(ServeSessions, ADeadZygoteIsRecreatedAndExistingSessionsCarryOn) {
+  ServeProcess server;
+  exec_code(server, "before", "kept = 'yes'");
+  auto zygotes = descendants_named(server.pid(), "vivarium-zyg");
+  ASSERT_EQ(zygotes.size(), 1u);
+  ::kill(zygotes.front(), SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(exec_code(server, "before", "kept").body["result"]["final_expression"], "yes");
+  auto fresh = exec_code(server, "after", "6 * 7");
+  EXPECT_EQ(fresh.body["result"]["final_expression"], 42) << fresh.raw;
+  auto new_zygotes = descendants_named(server.pid(), "vivarium-zyg");
+  ASSERT_EQ(new_zygotes.size(), 1u);
+  EXPECT_NE(new_zygotes.front(), zygotes.front());
+}
