@@ -14,7 +14,9 @@ namespace {
 
 std::once_flag g_once;
 RuntimeOptions g_options;
-std::unique_ptr<v8::Platform> g_platform;
+// Never destroyed: isolates held in static objects may be disposed during exit, and
+// they need the platform until the very end.
+v8::Platform* g_platform = nullptr;
 std::string g_flags;
 
 constexpr std::uint64_t kWasmPageSize = 64 * 1024;
@@ -42,8 +44,8 @@ std::expected<void, std::string> Runtime::initialize(const RuntimeOptions& optio
     // Extra flags for diagnosis (profiling, tracing); not part of the documented interface.
     if (const char* extra = std::getenv("VIVARIUM_V8_FLAGS")) g_flags += std::string(" ") + extra;
     v8::V8::SetFlagsFromString(g_flags.c_str());
-    g_platform = v8::platform::NewSingleThreadedDefaultPlatform();
-    v8::V8::InitializePlatform(g_platform.get());
+    g_platform = v8::platform::NewSingleThreadedDefaultPlatform().release();
+    v8::V8::InitializePlatform(g_platform);
     v8::V8::Initialize();
   });
   return {};
@@ -62,7 +64,7 @@ std::string Runtime::code_cache_key() {
 }
 
 namespace detail {
-v8::Platform* platform() { return g_platform.get(); }
+v8::Platform* platform() { return g_platform; }
 }  // namespace detail
 
 }  // namespace vivarium::engine

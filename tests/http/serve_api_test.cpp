@@ -200,7 +200,7 @@ TEST(ServeApi, ExecutionsOfOneSessionRunInArrivalOrder) {
   std::vector<std::thread> clients;
   for (int i = 0; i < 4; ++i) {
     clients.emplace_back([i] { exec_code(shared_server(), "api-order", "import time\ntime.sleep(0.2)\norder.append(" + std::to_string(i) + ")"); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // arrival order 0, 1, 2, 3
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // arrival order 0, 1, 2, 3
   }
   for (auto& t : clients) t.join();
   EXPECT_EQ(exec_code(shared_server(), "api-order", "order").body["result"]["final_expression"], json::parse("[0, 1, 2, 3]"));
