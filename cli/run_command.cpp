@@ -156,6 +156,7 @@ int run_command(const RunOptions& options) {
   boot.preload = server::parse_package_list(options.preload);
   boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
   boot.inherit_stdin = program->stdin_is_free;
+  boot.on_notice = [](std::string_view notice) { say(notice); };
   boot.on_unresponsive = [] {
     say("timeout: the program did not stop; exiting");
     ::_exit(exit_status::timeout);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/execution.h"
@@ -38,6 +39,9 @@ struct BootOptions {
   // Reads a wheel of the package folder when this process may not open files itself
   // (a locked-down session asks the server). Returns nullopt when it cannot.
   std::function<std::optional<std::string>(const std::string& file_name)> fetch_package_file;
+  // Told about slow one-time work as it starts (the first compile of Pyodide's wasm for
+  // this V8 and memory cap takes ~10 s), so that a user is not left wondering.
+  std::function<void(std::string_view)> on_notice;
   // Called from the watchdog thread if even the hard stop did not bring the interpreter
   // back within another grace period (e.g. blocked in a host read). Optional.
   std::function<void()> on_unresponsive;

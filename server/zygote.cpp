@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -174,6 +175,7 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   if (!packages) return report_failure(packages.error());
   if (*packages) boot.packages = (*packages)->folder;
   boot.preload = options.preload;
+  boot.on_notice = [](std::string_view notice) { std::fprintf(stderr, "vivarium zygote: %.*s\n", static_cast<int>(notice.size()), notice.data()); };
   auto interpreter = engine::Interpreter::boot(boot);
   if (!interpreter) return report_failure(interpreter.error());
 

@@ -493,6 +493,7 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
     impl->state.package_sha256 = options.packages->sha256_by_file;
   }
   impl->state.fetch_package_file = options.fetch_package_file;
+  impl->state.notice = options.on_notice;
   // Sizes are checked at every start; the content hashes only when there is no boot
   // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
   std::error_code exists_ec;

@@ -49,6 +49,7 @@ struct IsolateState {
   // The one object WebAssembly.compileStreaming accepts: it stands for pyodide.asm.wasm.
   v8::Global<v8::Object> wasm_marker;
   bool wasm_cache_hit = false;
+  std::function<void(std::string_view)> notice;  // slow one-time work is starting
 
   bool heap_exhausted = false;
 

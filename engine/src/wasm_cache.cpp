@@ -54,6 +54,8 @@ void on_compile_streaming(const v8::FunctionCallbackInfo<v8::Value>& info) {
     } else {
       cached.reset();
       streaming->SetClient(std::make_shared<CacheWriter>(cache_path));
+      if (state.notice)
+        state.notice("compiling Pyodide's WebAssembly for this machine (once per V8 build and memory limit, ~10 s)");
     }
   }
   streaming->OnBytesReceived(wire_bytes->data(), wire_bytes->size());
