@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "src/isolate_state.h"
@@ -31,6 +32,27 @@ void throw_error(v8::Isolate* isolate, std::string_view message, std::string_vie
   else
     error = v8::Exception::Error(text);
   isolate->ThrowException(error);
+}
+
+v8::Local<v8::Value> get_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* key) {
+  auto* isolate = context->GetIsolate();
+  v8::Local<v8::Value> value;
+  if (!object->Get(context, to_v8(isolate, key)).ToLocal(&value)) return v8::Undefined(isolate);
+  return value;
+}
+
+std::string copy_bytes(v8::Local<v8::Value> value) {
+  if (!value->IsArrayBufferView()) return {};
+  auto view = value.As<v8::ArrayBufferView>();
+  std::string bytes(view->ByteLength(), '\0');
+  if (!bytes.empty()) view->CopyContents(bytes.data(), bytes.size());
+  return bytes;
+}
+
+v8::Local<v8::Uint8Array> new_uint8array(v8::Isolate* isolate, std::string_view bytes) {
+  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
+  if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
+  return v8::Uint8Array::New(buffer, 0, bytes.size());
 }
 
 std::optional<std::string> read_file(const fs::path& path) {

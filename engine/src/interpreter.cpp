@@ -8,6 +8,7 @@
 
 #include "engine/assets.h"
 #include "engine/runtime.h"
+#include "src/boot_hooks.h"
 #include "src/capped_allocator.h"
 #include "src/embedded_sources.h"
 #include "src/event_loop.h"
@@ -48,27 +49,6 @@ std::string describe_exception(v8::Isolate* isolate, v8::TryCatch& try_catch) {
   return to_std(isolate, try_catch.Exception());
 }
 
-v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* key) {
-  auto* isolate = context->GetIsolate();
-  v8::Local<v8::Value> value;
-  if (!object->Get(context, to_v8(isolate, key)).ToLocal(&value)) return v8::Undefined(isolate);
-  return value;
-}
-
-std::string bytes_of(v8::Local<v8::Value> value) {
-  if (!value->IsArrayBufferView()) return {};
-  auto view = value.As<v8::ArrayBufferView>();
-  std::string bytes(view->ByteLength(), '\0');
-  if (!bytes.empty()) view->CopyContents(bytes.data(), bytes.size());
-  return bytes;
-}
-
-v8::Local<v8::Uint8Array> to_uint8array(v8::Isolate* isolate, std::string_view bytes) {
-  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
-  if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
-  return v8::Uint8Array::New(buffer, 0, bytes.size());
-}
-
 }  // namespace
 
 struct Interpreter::Impl {
@@ -99,120 +79,7 @@ struct Interpreter::Impl {
 
   std::expected<void, std::string> boot();
   ExecutionResult execute(const ExecutionRequest& request);
-  v8::Local<v8::Object> make_hooks(v8::Local<v8::Context> context);
 };
-
-// --- hooks: natives handed to the boot script's closure, never put on globalThis -----
-
-namespace {
-
-void hook_write(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
-  if (info.Length() < 2 || !state.output) return;
-  const bool is_stderr = info[0]->IsNumber() && info[0].As<v8::Number>()->Value() == 2;
-  state.output(is_stderr, to_std(info.GetIsolate(), info[1]));
-}
-
-void hook_write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
-  if (info.Length() < 2 || !info[1]->IsArrayBufferView()) return info.GetReturnValue().Set(0);
-  auto view = info[1].As<v8::ArrayBufferView>();
-  const bool is_stderr = info[0]->IsNumber() && info[0].As<v8::Number>()->Value() == 2;
-  if (state.output) {
-    auto store = view->Buffer()->GetBackingStore();
-    if (store->Data())
-      state.output(is_stderr, std::string_view(static_cast<const char*>(store->Data()) + view->ByteOffset(),
-                                               view->ByteLength()));
-  }
-  info.GetReturnValue().Set(static_cast<double>(view->ByteLength()));
-}
-
-void hook_read_stdin(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
-  info.GetReturnValue().Set(0);
-  if (!state.inherit_stdin || info.Length() < 1 || !info[0]->IsUint8Array()) return;
-  auto view = info[0].As<v8::Uint8Array>();
-  auto store = view->Buffer()->GetBackingStore();
-  if (!store->Data() || view->ByteLength() == 0) return;
-  ssize_t got;
-  do {
-    got = ::read(STDIN_FILENO, static_cast<char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
-  } while (got < 0 && errno == EINTR);
-  info.GetReturnValue().Set(static_cast<double>(got > 0 ? got : 0));
-}
-
-fs::path snapshot_path(const IsolateState& state) {
-  // The snapshot holds wasm memory only: it depends on the bundle, not on V8.
-  const auto wasm_size = fs::file_size(state.assets_dir / "pyodide.asm.wasm");
-  const auto stdlib_size = fs::file_size(state.assets_dir / "python_stdlib.zip");
-  return state.cache_dir / ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
-}
-
-void hook_load_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
-  if (state.cache_dir.empty()) return;
-  auto mapped = detail::MappedFile::open(snapshot_path(state));
-  if (!mapped) return;
-  // Zero-copy: the ArrayBuffer reads the mapping, which lives as long as the buffer.
-  auto* holder = new std::shared_ptr<detail::MappedFile>(mapped);
-  auto store = v8::ArrayBuffer::NewBackingStore(
-      const_cast<std::uint8_t*>(mapped->data()), mapped->size(),
-      [](void*, std::size_t, void* holder_ptr) { delete static_cast<std::shared_ptr<detail::MappedFile>*>(holder_ptr); },
-      holder);
-  auto buffer = v8::ArrayBuffer::New(info.GetIsolate(), std::move(store));
-  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, mapped->size()));
-}
-
-void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
-  if (state.cache_dir.empty() || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
-  const std::string bytes = bytes_of(info[0]);
-  detail::write_file_atomically(snapshot_path(state), bytes.data(), bytes.size());
-}
-
-// sleep(ms): blocks without burning CPU (emscripten's own nanosleep busy-waits), in
-// slices, returning early once an interrupt is pending.
-void hook_sleep(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
-  double ms = 0;
-  if (info.Length() < 1 || !info[0]->NumberValue(info.GetIsolate()->GetCurrentContext()).To(&ms)) return;
-  if (!(ms > 0)) return;
-  const auto until = Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(std::min(ms, 1e9) * 1000));
-  while (Clock::now() < until) {
-    if (state.interrupt_flag && std::atomic_ref<const std::int32_t>(*state.interrupt_flag).load() != 0) return;
-    const auto slice = std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(10));
-    std::this_thread::sleep_for(slice);
-  }
-}
-
-void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name,
-              v8::FunctionCallback callback) {
-  auto* isolate = context->GetIsolate();
-  auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
-                      ->GetFunction(context)
-                      .ToLocalChecked();
-  hooks->Set(context, to_v8(isolate, name), function).Check();
-}
-
-}  // namespace
-
-v8::Local<v8::Object> Interpreter::Impl::make_hooks(v8::Local<v8::Context> context) {
-  auto hooks = v8::Object::New(isolate);
-  set_hook(context, hooks, "write", hook_write);
-  set_hook(context, hooks, "writeBytes", hook_write_bytes);
-  set_hook(context, hooks, "readStdin", hook_read_stdin);
-  set_hook(context, hooks, "loadSnapshot", hook_load_snapshot);
-  set_hook(context, hooks, "saveSnapshot", hook_save_snapshot);
-  set_hook(context, hooks, "sleep", hook_sleep);
-  auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
-  interrupt_store = interrupt->GetBackingStore();
-  state.interrupt_flag = static_cast<const std::int32_t*>(interrupt_store->Data());
-  hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
-  auto marker = v8::Object::New(isolate);
-  state.wasm_marker.Reset(isolate, marker);
-  hooks->Set(context, to_v8(isolate, "wasmMarker"), marker).Check();
-  return hooks;
-}
 
 std::expected<void, std::string> Interpreter::Impl::boot() {
   const auto started = Clock::now();
@@ -252,7 +119,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   if (!v8::Script::Compile(context, to_v8(isolate, detail::kBootstrapJs), &origin).ToLocal(&script) ||
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction())
     return fail("the boot script failed");
-  v8::Local<v8::Value> hooks = make_hooks(context);
+  v8::Local<v8::Value> hooks = detail::make_boot_hooks(context, state, interrupt_store);
   v8::Local<v8::Value> boot_function;
   if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &hooks).ToLocal(&boot_function))
     return fail("the boot script failed");
@@ -274,17 +141,17 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
     auto reason = promise->Result();
     std::string text = to_std(isolate, reason);
     if (reason->IsObject()) {
-      auto stack = get(context, reason.As<v8::Object>(), "stack");
+      auto stack = detail::get_property(context, reason.As<v8::Object>(), "stack");
       if (stack->IsString()) text = to_std(isolate, stack);
     }
     return std::unexpected("booting Pyodide failed: " + text);
   }
   auto booted = promise->Result();
   if (!booted->IsObject()) return std::unexpected(std::string("booting Pyodide returned nothing"));
-  auto execute = get(context, booted.As<v8::Object>(), "execute");
+  auto execute = detail::get_property(context, booted.As<v8::Object>(), "execute");
   if (!execute->IsFunction()) return std::unexpected(std::string("booting Pyodide returned no execute function"));
   execute_function.Reset(isolate, execute.As<v8::Function>());
-  auto missing = get(context, booted.As<v8::Object>(), "missingPreloads");
+  auto missing = detail::get_property(context, booted.As<v8::Object>(), "missingPreloads");
   if (missing->IsArray())
     for (std::uint32_t i = 0; i < missing.As<v8::Array>()->Length(); ++i)
       missing_preloads.push_back(to_std(isolate, missing.As<v8::Array>()->Get(context, i).ToLocalChecked()));
@@ -360,7 +227,7 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
   for (std::size_t i = 0; i < request.files.size(); ++i) {
     auto pair = v8::Array::New(isolate, 2);
     pair->Set(context, 0, to_v8(isolate, request.files[i].path)).Check();
-    pair->Set(context, 1, to_uint8array(isolate, request.files[i].data)).Check();
+    pair->Set(context, 1, detail::new_uint8array(isolate, request.files[i].data)).Check();
     files->Set(context, static_cast<std::uint32_t>(i), pair).Check();
   }
   v8::Local<v8::Value> args[] = {to_v8(isolate, request.code), to_v8(isolate, request.filename), argv, files,
@@ -379,7 +246,7 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
           auto reason = promise->Result();
           engine_failure = to_std(isolate, reason);
           if (reason->IsObject()) {
-            auto stack = get(context, reason.As<v8::Object>(), "stack");
+            auto stack = detail::get_property(context, reason.As<v8::Object>(), "stack");
             if (stack->IsString()) engine_failure = to_std(isolate, stack);
           }
         }
@@ -407,11 +274,11 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     auto report = promise->Result();
     if (report->IsObject()) {
       auto object = report.As<v8::Object>();
-      auto final_json = get(context, object, "final");
+      auto final_json = detail::get_property(context, object, "final");
       if (final_json->IsString()) result.final_expression_json = to_std(isolate, final_json);
-      auto exit_code = get(context, object, "exit_code");
+      auto exit_code = detail::get_property(context, object, "exit_code");
       if (exit_code->IsNumber()) result.exit_code = static_cast<int>(exit_code.As<v8::Number>()->Value());
-      auto out_files = get(context, object, "files");
+      auto out_files = detail::get_property(context, object, "files");
       if (out_files->IsArray()) {
         auto list = out_files.As<v8::Array>();
         for (std::uint32_t i = 0; i < list->Length(); ++i) {
@@ -420,17 +287,17 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
           auto pair = entry.As<v8::Array>();
           v8::Local<v8::Value> path, data;
           if (!pair->Get(context, 0).ToLocal(&path) || !pair->Get(context, 1).ToLocal(&data)) continue;
-          result.output_files.push_back({to_std(isolate, path), bytes_of(data)});
+          result.output_files.push_back({to_std(isolate, path), detail::copy_bytes(data)});
         }
       }
-      auto error = get(context, object, "error");
+      auto error = detail::get_property(context, object, "error");
       if (error->IsObject()) {
         auto e = error.As<v8::Object>();
         ExecutionError failure;
-        failure.exception = to_std(isolate, get(context, e, "exception"));
-        failure.message = to_std(isolate, get(context, e, "message"));
-        failure.traceback = to_std(isolate, get(context, e, "traceback"));
-        auto line = get(context, e, "line");
+        failure.exception = to_std(isolate, detail::get_property(context, e, "exception"));
+        failure.message = to_std(isolate, detail::get_property(context, e, "message"));
+        failure.traceback = to_std(isolate, detail::get_property(context, e, "traceback"));
+        auto line = detail::get_property(context, e, "line");
         if (line->IsNumber()) failure.line = static_cast<int>(line.As<v8::Number>()->Value());
         failure.kind = failure.exception == "MemoryError" ? ErrorKind::memory : ErrorKind::execution;
         if (timed_out && failure.exception == "KeyboardInterrupt") failure.kind = ErrorKind::timeout;
@@ -497,7 +364,7 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   // Sizes are checked at every start; the content hashes only when there is no boot
   // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
   std::error_code exists_ec;
-  const bool first_boot = options.cache_dir.empty() || !fs::exists(snapshot_path(impl->state), exists_ec);
+  const bool first_boot = options.cache_dir.empty() || !fs::exists(detail::snapshot_path(impl->state), exists_ec);
   if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked) return std::unexpected(checked.error());
   if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());
   return std::unique_ptr<Interpreter>(new Interpreter(std::move(impl)));

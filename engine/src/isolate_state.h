@@ -65,6 +65,12 @@ void throw_error(v8::Isolate* isolate, std::string_view message, std::string_vie
 v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text);
 std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
+// object[key], or undefined when reading it throws.
+v8::Local<v8::Value> get_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* key);
+// The bytes an ArrayBufferView shows (empty for anything else).
+std::string copy_bytes(v8::Local<v8::Value> value);
+v8::Local<v8::Uint8Array> new_uint8array(v8::Isolate* isolate, std::string_view bytes);
+
 // Reads a whole file; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
 

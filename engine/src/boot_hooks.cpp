@@ -1,0 +1,131 @@
+// The natives handed to the boot script's closure (engine/js/bootstrap.js): output,
+// stdin, the memory snapshot, an interruptible sleep, the interrupt buffer, and the
+// marker standing for pyodide.asm.wasm. They are never put on globalThis.
+#include "src/boot_hooks.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+namespace vivarium::engine::detail {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void hook_write(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (info.Length() < 2 || !state.output) return;
+  const bool is_stderr = info[0]->IsNumber() && info[0].As<v8::Number>()->Value() == 2;
+  state.output(is_stderr, to_std(info.GetIsolate(), info[1]));
+}
+
+void hook_write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (info.Length() < 2 || !info[1]->IsArrayBufferView()) return info.GetReturnValue().Set(0);
+  auto view = info[1].As<v8::ArrayBufferView>();
+  const bool is_stderr = info[0]->IsNumber() && info[0].As<v8::Number>()->Value() == 2;
+  if (state.output) {
+    auto store = view->Buffer()->GetBackingStore();
+    if (store->Data())
+      state.output(is_stderr, std::string_view(static_cast<const char*>(store->Data()) + view->ByteOffset(),
+                                               view->ByteLength()));
+  }
+  info.GetReturnValue().Set(static_cast<double>(view->ByteLength()));
+}
+
+void hook_read_stdin(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  info.GetReturnValue().Set(0);
+  if (!state.inherit_stdin || info.Length() < 1 || !info[0]->IsUint8Array()) return;
+  auto view = info[0].As<v8::Uint8Array>();
+  auto store = view->Buffer()->GetBackingStore();
+  if (!store->Data() || view->ByteLength() == 0) return;
+  ssize_t got;
+  do {
+    got = ::read(STDIN_FILENO, static_cast<char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
+  } while (got < 0 && errno == EINTR);
+  info.GetReturnValue().Set(static_cast<double>(got > 0 ? got : 0));
+}
+
+}  // namespace
+
+fs::path snapshot_path(const IsolateState& state) {
+  // The snapshot holds wasm memory only: it depends on the bundle, not on V8.
+  const auto wasm_size = fs::file_size(state.assets_dir / "pyodide.asm.wasm");
+  const auto stdlib_size = fs::file_size(state.assets_dir / "python_stdlib.zip");
+  return state.cache_dir / ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
+}
+
+namespace {
+
+void hook_load_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (state.cache_dir.empty()) return;
+  auto mapped = MappedFile::open(snapshot_path(state));
+  if (!mapped) return;
+  // Zero-copy: the ArrayBuffer reads the mapping, which lives as long as the buffer.
+  auto* holder = new std::shared_ptr<MappedFile>(mapped);
+  auto store = v8::ArrayBuffer::NewBackingStore(
+      const_cast<std::uint8_t*>(mapped->data()), mapped->size(),
+      [](void*, std::size_t, void* holder_ptr) { delete static_cast<std::shared_ptr<MappedFile>*>(holder_ptr); },
+      holder);
+  auto buffer = v8::ArrayBuffer::New(info.GetIsolate(), std::move(store));
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, mapped->size()));
+}
+
+void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  if (state.cache_dir.empty() || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
+  const std::string bytes = copy_bytes(info[0]);
+  write_file_atomically(snapshot_path(state), bytes.data(), bytes.size());
+}
+
+// sleep(ms): blocks without burning CPU (emscripten's own nanosleep busy-waits), in
+// slices, returning early once an interrupt is pending.
+void hook_sleep(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  double ms = 0;
+  if (info.Length() < 1 || !info[0]->NumberValue(info.GetIsolate()->GetCurrentContext()).To(&ms)) return;
+  if (!(ms > 0)) return;
+  const auto until = Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(std::min(ms, 1e9) * 1000));
+  while (Clock::now() < until) {
+    if (state.interrupt_flag && std::atomic_ref<const std::int32_t>(*state.interrupt_flag).load() != 0) return;
+    const auto slice = std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(slice);
+  }
+}
+
+void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name,
+              v8::FunctionCallback callback) {
+  auto* isolate = context->GetIsolate();
+  auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
+                      ->GetFunction(context)
+                      .ToLocalChecked();
+  hooks->Set(context, to_v8(isolate, name), function).Check();
+}
+
+}  // namespace
+
+v8::Local<v8::Object> make_boot_hooks(v8::Local<v8::Context> context, IsolateState& state,
+                                      std::shared_ptr<v8::BackingStore>& interrupt_store) {
+  auto* isolate = context->GetIsolate();
+  auto hooks = v8::Object::New(isolate);
+  set_hook(context, hooks, "write", hook_write);
+  set_hook(context, hooks, "writeBytes", hook_write_bytes);
+  set_hook(context, hooks, "readStdin", hook_read_stdin);
+  set_hook(context, hooks, "loadSnapshot", hook_load_snapshot);
+  set_hook(context, hooks, "saveSnapshot", hook_save_snapshot);
+  set_hook(context, hooks, "sleep", hook_sleep);
+  auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
+  interrupt_store = interrupt->GetBackingStore();
+  state.interrupt_flag = static_cast<const std::int32_t*>(interrupt_store->Data());
+  hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
+  auto marker = v8::Object::New(isolate);
+  state.wasm_marker.Reset(isolate, marker);
+  hooks->Set(context, to_v8(isolate, "wasmMarker"), marker).Check();
+  return hooks;
+}
+
+}  // namespace vivarium::engine::detail
