@@ -2,6 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/exit_status.h"
@@ -97,9 +100,24 @@ void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string
       ->type_name("DIR");
 }
 
+// A process started with stdin, stdout or stderr closed would hand those numbers to the
+// next file or socket it opens, which later writes to "stderr" or a dup2 onto "stdin"
+// would then clobber. Fill any gap with /dev/null first.
+void ensure_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1) continue;
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    if (null_fd >= 0 && null_fd != fd) {
+      ::dup2(null_fd, fd);
+      ::close(null_fd);
+    }
+  }
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
+  ensure_standard_descriptors();
   CLI::App app{"vivarium: run untrusted Python safely and fast (CPython on Pyodide in an embedded V8)", "vivarium"};
   app.set_version_flag("--version", version_text(), "Print the versions of vivarium, Pyodide, Python and V8");
   app.require_subcommand(1);

@@ -256,3 +256,9 @@ TEST(PackagesCli, ListsPackagesVersionsAndPreloads) {
   EXPECT_EQ(none.exit_status, 0);
   EXPECT_NE(none.out.find("only Python's standard library"), std::string::npos);
 }
+
+TEST(RunCli, WorksWithStandardDescriptorsClosed) {
+  auto result = run_process({"/bin/sh", "-c", "\"$0\" run -c 'print(\"ok\")' <&- 2>&-", vivarium_binary()});
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "ok\n");
+}
