@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "engine/runtime.h"
+#include "src/cache_pruning.h"
 #include "src/isolate_state.h"
 
 namespace vivarium::engine::detail {
@@ -22,7 +23,9 @@ class CacheWriter final : public v8::WasmStreaming::Client {
   explicit CacheWriter(fs::path path) : path_(std::move(path)) {}
   void OnModuleCompiled(v8::CompiledWasmModule module) override {
     auto serialized = module.Serialize();
-    if (serialized.size > 0) write_file_atomically(path_, serialized.buffer.get(), serialized.size);
+    if (serialized.size == 0) return;
+    write_file_atomically(path_, serialized.buffer.get(), serialized.size);
+    prune_old_caches(path_.parent_path(), 4);
   }
 
  private:
