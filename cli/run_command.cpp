@@ -10,9 +10,9 @@
 
 #include "cli/exit_status.h"
 #include "cli/output_dir.h"
-#include "engine/assets.h"
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
+#include "server/boot_setup.h"
 #include "server/packages.h"
 #include "server/result_json.h"
 
@@ -133,10 +133,11 @@ int run_command(const RunOptions& options) {
     say(files.error());
     return exit_status::usage;
   }
-  auto assets = engine::locate_assets(options.assets_dir, fs::read_symlink("/proc/self/exe"));
-  if (!assets) {
-    say(assets.error());
-    return exit_status::internal;
+  auto setup = server::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir,
+                                     server::parse_package_list(options.preload)});
+  if (!setup) {
+    say(setup.error().message);
+    return setup.error().problem == server::BootSetupProblem::assets ? exit_status::internal : exit_status::usage;
   }
   engine::RuntimeOptions runtime;
   runtime.wasm_memory_limit = options.memory_limit;
@@ -144,17 +145,7 @@ int run_command(const RunOptions& options) {
     say(initialized.error());
     return exit_status::usage;
   }
-  engine::BootOptions boot;
-  boot.assets_dir = *assets;
-  const fs::path packages_dir = options.packages_dir.value_or(server::default_packages_dir(*assets));
-  auto packages = server::load_package_folder(packages_dir);
-  if (!packages) {
-    say(packages.error());
-    return exit_status::usage;
-  }
-  if (*packages) boot.packages = (*packages)->folder;
-  boot.preload = server::parse_package_list(options.preload);
-  boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
+  engine::BootOptions& boot = setup->options;
   boot.inherit_stdin = program->stdin_is_free;
   boot.on_notice = [](std::string_view notice) { say(notice); };
   boot.on_unresponsive = [] {
@@ -166,7 +157,7 @@ int run_command(const RunOptions& options) {
     say(interpreter.error());
     return exit_status::internal;
   }
-  if (auto warning = server::missing_packages_warning((*interpreter)->missing_preloads(), packages_dir);
+  if (auto warning = server::missing_packages_warning((*interpreter)->missing_preloads(), setup->packages_dir);
       !warning.empty())
     say("warning: " + warning);
 

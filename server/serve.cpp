@@ -10,9 +10,9 @@
 #include <fstream>
 #include <thread>
 
-#include "engine/assets.h"
 #include "server/executor.h"
 #include "server/logger.h"
+#include "server/boot_setup.h"
 #include "server/packages.h"
 #include "server/units.h"
 
@@ -40,12 +40,12 @@ thread_local Clock::time_point t_request_started;
 
 class Server {
  public:
-  Server(const ServerConfig& config, const std::filesystem::path& executable,
+  Server(const ServerConfig& config, const std::filesystem::path& executable, const std::filesystem::path& assets_dir,
          const std::filesystem::path& packages_dir, PackageReader packages)
       : config_(config),
         packages_dir_(packages_dir),
         registry_(config.max_sessions),
-        zygote_(ZygoteOptions{executable, config.assets_dir, config.cache_dir, config.memory_limit, packages_dir,
+        zygote_(ZygoteOptions{executable, assets_dir, config.cache_dir, config.memory_limit, packages_dir,
                               config.preload}),
         executor_(registry_, zygote_, config_, std::move(packages)) {}
 
@@ -248,20 +248,14 @@ int Server::run() {
 
 int serve(const ServerConfig& config, const std::filesystem::path& executable) {
   log::set_level(config.log_level);
-  auto assets = engine::locate_assets(config.assets_dir, executable);
-  if (!assets) {
-    log::error(assets.error());
+  // Located once here; the zygote gets the very same folders.
+  auto setup = prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.preload});
+  if (!setup) {
+    log::error(setup.error().message);
     return 1;
   }
-  const auto packages_dir = config.packages_dir.value_or(default_packages_dir(*assets));
-  auto packages = load_package_folder(packages_dir);
-  if (!packages) {
-    log::error(packages.error());
-    return 1;
-  }
-  PackageReader reader;
-  if (*packages) reader.folder = (*packages)->folder;
-  Server server(config, executable, packages_dir, std::move(reader));
+  PackageReader reader{setup->options.packages};
+  Server server(config, executable, setup->options.assets_dir, setup->packages_dir, std::move(reader));
   return server.run();
 }
 

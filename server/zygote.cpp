@@ -12,11 +12,10 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/assets.h"
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/ipc.h"
-#include "server/packages.h"
+#include "server/boot_setup.h"
 #include "server/session_process.h"
 
 extern char** environ;
@@ -163,18 +162,12 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
     (void)ipc::send(control_fd, {{"ready", false}, {"error", why}});
     return 1;
   };
-  auto assets = engine::locate_assets(options.assets_dir, std::filesystem::read_symlink("/proc/self/exe"));
-  if (!assets) return report_failure(assets.error());
   engine::RuntimeOptions runtime;
   runtime.wasm_memory_limit = options.memory_limit;
   if (auto initialized = engine::Runtime::initialize(runtime); !initialized) return report_failure(initialized.error());
-  engine::BootOptions boot;
-  boot.assets_dir = *assets;
-  boot.cache_dir = options.cache_dir.value_or(engine::default_cache_dir());
-  auto packages = load_package_folder(options.packages_dir.value_or(default_packages_dir(*assets)));
-  if (!packages) return report_failure(packages.error());
-  if (*packages) boot.packages = (*packages)->folder;
-  boot.preload = options.preload;
+  auto setup = prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.preload});
+  if (!setup) return report_failure(setup.error().message);
+  engine::BootOptions& boot = setup->options;
   boot.on_notice = [](std::string_view notice) { std::fprintf(stderr, "vivarium zygote: %.*s\n", static_cast<int>(notice.size()), notice.data()); };
   auto interpreter = engine::Interpreter::boot(boot);
   if (!interpreter) return report_failure(interpreter.error());
