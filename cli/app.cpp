@@ -1,10 +1,9 @@
 #include "cli/app.h"
 
-#include <CLI/CLI.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/exit_status.h"
@@ -49,6 +48,7 @@ Environment:
   VIVARIUM_ASSETS     the Pyodide bundle folder (like --assets)
   VIVARIUM_CACHE_DIR  where compiled code caches are kept (like --cache-dir)
   VIVARIUM_PACKAGES_DIR  the package folder (like --packages-dir)
+  VIVARIUM_WHEELS_DIR    the folder of pure-Python wheels (like --wheels-dir)
 
 Examples:
   vivarium run script.py arg1 arg2
@@ -72,8 +72,7 @@ void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string
   run->add_option("--output-dir", options.output_dir,
                   "Write the files the program created or changed under /home/earth into DIR")
       ->type_name("DIR");
-  run->add_flag("--json", options.json,
-                "Print the result as the API's JSON object instead of streaming stdout/stderr");
+  run->add_flag("--json", options.json, "Print the result as the API's JSON object instead of streaming stdout/stderr");
   run->add_option("--timeout", timeout_text,
                   "Stop the program after SECONDS (decimals allowed): KeyboardInterrupt, then a hard stop. "
                   "Default: no limit")
@@ -90,6 +89,10 @@ void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string
   run->add_option("--packages-dir", options.packages_dir,
                   "A folder of Pyodide wheels with its pyodide-lock.json; imports load from it. Default: "
                   "$VIVARIUM_PACKAGES_DIR, else 'packages' beside the Pyodide assets")
+      ->type_name("DIR");
+  run->add_option("--wheels-dir", options.wheels_dir,
+                  "A folder of pure-Python wheels (*-py3-none-any.whl) that micropip.install may install. "
+                  "Default: $VIVARIUM_WHEELS_DIR, else 'wheels' beside the Pyodide assets")
       ->type_name("DIR");
   run->add_option("--preload", options.preload,
                   "Packages to load and import before the program starts (comma-separated). Default: none "

@@ -6,15 +6,23 @@
 
 #include "cli/exit_status.h"
 #include "engine/assets.h"
+#include "engine/wheel_folder.h"
 #include "server/packages.h"
 
 namespace vivarium::cli {
 
 void add_packages_command(CLI::App& app, PackagesOptions& options) {
-  auto* packages = app.add_subcommand("packages", "List the Pyodide packages the package folder offers, with "
-                                                  "versions, and which ones `serve` preloads");
-  packages->add_option("--packages-dir", options.packages_dir,
-                       "The package folder. Default: $VIVARIUM_PACKAGES_DIR, else 'packages' beside the assets")
+  auto* packages = app.add_subcommand("packages",
+                                      "List the Pyodide packages of the package folder and the wheels "
+                                      "of the wheel folder, with versions, and what `serve` preloads");
+  packages
+      ->add_option("--packages-dir", options.packages_dir,
+                   "The package folder. Default: $VIVARIUM_PACKAGES_DIR, else 'packages' beside the assets")
+      ->type_name("DIR");
+  packages
+      ->add_option("--wheels-dir", options.wheels_dir,
+                   "The folder of pure-Python wheels for micropip. Default: $VIVARIUM_WHEELS_DIR, else 'wheels' "
+                   "beside the assets")
       ->type_name("DIR");
   packages->add_option("--assets", options.assets_dir, "The Pyodide bundle folder (to find the default)")
       ->type_name("DIR");
@@ -24,19 +32,56 @@ void add_packages_command(CLI::App& app, PackagesOptions& options) {
       ->default_str("numpy,pandas,matplotlib");
 }
 
+namespace {
+
+// The wheel folder's part of the listing; false when the folder cannot be read.
+bool print_wheel_folder(const std::filesystem::path& dir) {
+  auto listing = engine::list_wheel_folder(dir);
+  if (!listing) {
+    std::cerr << "vivarium: " << listing.error() << "\n";
+    return false;
+  }
+  if (!*listing) {
+    std::cout << "\nNo wheel folder at " << dir.string()
+              << " (optional: pure-Python wheels that micropip.install may install; --wheels-dir).\n";
+    return true;
+  }
+  const auto& wheels = (*listing)->wheels;
+  std::cout << "\nWheel folder: " << dir.string() << " (" << wheels.size()
+            << " pure-Python wheels for micropip.install)\n";
+  if (!wheels.empty()) std::printf("%-32s %-16s %s\n", "WHEEL", "VERSION", "FILE");
+  for (const auto& wheel : wheels)
+    std::printf("%-32s %-16s %s\n", wheel.name.c_str(), wheel.version.c_str(), wheel.file_name.c_str());
+  std::cout << server::skipped_wheels_warning((*listing)->skipped, dir) << ((*listing)->skipped.empty() ? "" : "\n");
+  return true;
+}
+
+int print_package_folder(const std::filesystem::path& dir, const std::vector<std::string>& preload);
+
+}  // namespace
+
 int packages_command(const PackagesOptions& options) {
   auto assets = engine::locate_assets(options.assets_dir, std::filesystem::read_symlink("/proc/self/exe"));
   if (!assets) {
     std::cerr << "vivarium: " << assets.error() << "\n";
     return exit_status::internal;
   }
-  const auto dir = options.packages_dir.value_or(server::default_packages_dir(*assets));
+  const auto preload = server::parse_package_list(options.preload);
+  const int status =
+      print_package_folder(options.packages_dir.value_or(server::default_packages_dir(*assets)), preload);
+  if (status != exit_status::ok) return status;
+  return print_wheel_folder(options.wheels_dir.value_or(server::default_wheels_dir(*assets))) ? exit_status::ok
+                                                                                              : exit_status::usage;
+}
+
+namespace {
+
+int print_package_folder(const std::filesystem::path& dir, const std::vector<std::string>& preload) {
   auto folder = server::load_package_folder(dir);
   if (!folder) {
     std::cerr << "vivarium: " << folder.error() << "\n";
     return exit_status::usage;
   }
-  const auto preload = server::parse_package_list(options.preload);
   if (!*folder) {
     std::cout << "No package folder at " << dir.string()
               << ": only Python's standard library is available.\n"
@@ -60,11 +105,15 @@ int packages_command(const PackagesOptions& options) {
   for (const auto& p : packages) {
     const bool preloaded = std::find(preload.begin(), preload.end(), p.name) != preload.end();
     std::string status = p.present ? "available" : "listed, wheel missing";
+    // Pyodide's micropip downloads from PyPI; sessions get vivarium's own instead.
+    if (p.name == "micropip") status = "not used: vivarium has its own offline micropip";
     if (p.present && preloaded) status += ", preloaded by serve";
     std::printf("%-32s %-16s %s\n", p.name.c_str(), p.version.c_str(), status.c_str());
   }
   if (!missing.empty()) std::cout << server::missing_packages_warning(missing, dir) << "\n";
   return exit_status::ok;
 }
+
+}  // namespace
 
 }  // namespace vivarium::cli

@@ -1,16 +1,17 @@
-// `vivarium packages`: what the package folder offers and what is preloaded.
+// `vivarium packages`: what the package folder and the wheel folder offer, and what is
+// preloaded.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace vivarium::cli {
 
 struct PackagesOptions {
   std::optional<std::filesystem::path> packages_dir;
+  std::optional<std::filesystem::path> wheels_dir;
   std::optional<std::filesystem::path> assets_dir;
   std::string preload = "numpy,pandas,matplotlib";
 };

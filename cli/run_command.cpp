@@ -92,10 +92,14 @@ std::expected<std::vector<engine::SandboxFile>, std::string> load_input_files(co
 int exit_status_of(const engine::ExecutionResult& result) {
   if (!result.error) return result.exit_code.value_or(exit_status::ok);
   switch (result.error->kind) {
-    case engine::ErrorKind::execution: return exit_status::uncaught_exception;
-    case engine::ErrorKind::timeout: return exit_status::timeout;
-    case engine::ErrorKind::memory: return exit_status::memory_limit;
-    case engine::ErrorKind::engine: return exit_status::internal;
+    case engine::ErrorKind::execution:
+      return exit_status::uncaught_exception;
+    case engine::ErrorKind::timeout:
+      return exit_status::timeout;
+    case engine::ErrorKind::memory:
+      return exit_status::memory_limit;
+    case engine::ErrorKind::engine:
+      return exit_status::internal;
   }
   return exit_status::internal;
 }
@@ -109,7 +113,9 @@ void report_error_on_terminal(const engine::ExecutionResult& result, std::option
       say(std::string("timeout: the program ran longer than ") + seconds + " s and was stopped");
       break;
     }
-    case engine::ErrorKind::engine: say(error.message); break;
+    case engine::ErrorKind::engine:
+      say(error.message);
+      break;
     case engine::ErrorKind::memory:
       write_all(STDERR_FILENO, error.traceback.empty() ? error.message + "\n" : error.traceback);
       say("memory limit reached (see --memory-limit)");
@@ -133,7 +139,7 @@ int run_command(const RunOptions& options) {
     say(files.error());
     return exit_status::usage;
   }
-  auto setup = server::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir,
+  auto setup = server::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.wheels_dir,
                                      server::parse_package_list(options.preload)});
   if (!setup) {
     say(setup.error().message);
@@ -159,6 +165,8 @@ int run_command(const RunOptions& options) {
   }
   if (auto warning = server::missing_packages_warning((*interpreter)->missing_preloads(), setup->packages_dir);
       !warning.empty())
+    say("warning: " + warning);
+  if (auto warning = server::skipped_wheels_warning(setup->skipped_wheels, setup->wheels_dir); !warning.empty())
     say("warning: " + warning);
 
   engine::ExecutionRequest request;

@@ -13,7 +13,7 @@
 namespace vivarium::cli {
 
 struct RunOptions {
-  std::optional<std::string> code;    // -c CODE
+  std::optional<std::string> code;     // -c CODE
   std::vector<std::string> arguments;  // FILE (or "-") then the script's arguments; after -c only arguments
   std::vector<FileSpec> files;
   std::optional<std::filesystem::path> output_dir;
@@ -23,6 +23,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;
   std::optional<std::filesystem::path> packages_dir;
+  std::optional<std::filesystem::path> wheels_dir;
   std::string preload;  // comma-separated package names; empty: none
 };
 

@@ -12,8 +12,9 @@
 namespace vivarium::cli {
 
 void add_serve_command(CLI::App& app, ServeFlags& flags) {
-  auto* serve = app.add_subcommand("serve", "Serve the vivarium HTTP API: stateful Python sessions, each in its own "
-                                            "forked, locked-down process");
+  auto* serve = app.add_subcommand("serve",
+                                   "Serve the vivarium HTTP API: stateful Python sessions, each in its own "
+                                   "forked, locked-down process");
   std::string footer =
       "Settings: a flag wins over the environment variable, which wins over a .env file in the\n"
       "working directory, which wins over the default.\n\n";
@@ -24,12 +25,13 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
         std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]");
     option->type_name(setting.value_name);
   }
-  footer += "Endpoints (see the README):\n"
-            "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"
-            "  GET    /health              {\"status\": \"healthy\", \"activeSessions\": N}\n"
-            "  GET    /sessions            the sessions with their ages\n"
-            "  DELETE /sessions/ID         end a session now\n\n"
-            "Stop with SIGTERM or Ctrl-C: in-flight executions get 10 s to finish.";
+  footer +=
+      "Endpoints (see the README):\n"
+      "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"
+      "  GET    /health              {\"status\": \"healthy\", \"activeSessions\": N}\n"
+      "  GET    /sessions            the sessions with their ages\n"
+      "  DELETE /sessions/ID         end a session now\n\n"
+      "Stop with SIGTERM or Ctrl-C: in-flight executions get 10 s to finish.";
   serve->footer(footer);
 }
 
@@ -55,6 +57,7 @@ void add_zygote_command(CLI::App& app, ZygoteFlags& flags) {
   zygote->add_option("--assets", flags.assets);
   zygote->add_option("--cache-dir", flags.cache_dir);
   zygote->add_option("--packages-dir", flags.packages_dir);
+  zygote->add_option("--wheels-dir", flags.wheels_dir);
   zygote->add_option("--preload", flags.preload);
 }
 
@@ -64,6 +67,7 @@ int zygote_command(const ZygoteFlags& flags) {
   if (!flags.assets.empty()) options.assets_dir = flags.assets;
   if (!flags.cache_dir.empty()) options.cache_dir = flags.cache_dir;
   if (!flags.packages_dir.empty()) options.packages_dir = flags.packages_dir;
+  if (!flags.wheels_dir.empty()) options.wheels_dir = flags.wheels_dir;
   options.preload = server::parse_package_list(flags.preload);
   constexpr int kControlFd = 3;
   return server::zygote_main(kControlFd, options);

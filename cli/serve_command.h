@@ -1,10 +1,9 @@
 // `vivarium serve` and the hidden `vivarium __zygote` it starts.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <map>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace vivarium::cli {
 
@@ -15,7 +14,7 @@ void add_serve_command(CLI::App& app, ServeFlags& flags);
 int serve_command(const ServeFlags& flags);
 
 struct ZygoteFlags {
-  std::string memory_limit, assets, cache_dir, packages_dir, preload;
+  std::string memory_limit, assets, cache_dir, packages_dir, wheels_dir, preload;
 };
 void add_zygote_command(CLI::App& app, ZygoteFlags& flags);
 int zygote_command(const ZygoteFlags& flags);

@@ -51,9 +51,9 @@ _vivarium()
     local global_opts='--help -h --version'
     # The internal __zygote subcommand is left out on purpose.
     local subcommands='run serve packages'
-    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --preload --cache-dir'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir --packages-dir --preload'
-    local packages_opts='--help -h --packages-dir --assets --preload'
+    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
+    local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
 
     # Find the subcommand: the first word that is not a global option.
     local i subcmd='' subcmd_index=0
@@ -99,7 +99,7 @@ _vivarium()
                         return
                         ;;
                     --*=*) ;;
-                    --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --preload | --cache-dir)
+                    --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --wheels-dir | --preload | --cache-dir)
                         ((i++))
                         ;;
                     -)
@@ -119,7 +119,7 @@ _vivarium()
             # The value of an option: the word after it, or after --opt=.
             local opt=''
             case $prev in
-                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --preload | --cache-dir)
+                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --wheels-dir | --preload | --cache-dir)
                     opt=$prev
                     ;;
             esac
@@ -130,7 +130,7 @@ _vivarium()
                     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
                     return
                     ;;
-                --output-dir | --assets | --packages-dir | --cache-dir)
+                --output-dir | --assets | --packages-dir | --wheels-dir | --cache-dir)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
                     return
@@ -173,7 +173,7 @@ _vivarium()
                     mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
                     return
                     ;;
-                --assets | --cache-dir | --packages-dir)
+                --assets | --cache-dir | --packages-dir | --wheels-dir)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
                     return
@@ -194,7 +194,7 @@ _vivarium()
         packages)
             # Every option takes a value; there are no positional arguments.
             case $prev in
-                --packages-dir | --assets)
+                --packages-dir | --wheels-dir | --assets)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
                     return

@@ -32,7 +32,7 @@ function __vivarium_run_before_program
                 set skip 1
             case '-c?*'
                 return 1
-            case --file --output-dir --timeout --memory-limit --assets --packages-dir --preload --cache-dir
+            case --file --output-dir --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir
                 set skip 1
             case '--*=*' '-?*'
             case '*'
@@ -83,6 +83,7 @@ complete -c vivarium -n $before -l timeout -x -d 'Stop the program after SECONDS
 complete -c vivarium -n $before -l memory-limit -x -a '256M 512M 1G 2G 4G' -d 'Cap on Python memory (default 1G; plain number = MiB)'
 complete -c vivarium -n $before -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder'
 complete -c vivarium -n $before -l packages-dir -x -a '(__fish_complete_directories)' -d 'A folder of Pyodide wheels with its pyodide-lock.json; imports load from it'
+complete -c vivarium -n $before -l wheels-dir -x -a '(__fish_complete_directories)' -d 'A folder of pure-Python wheels that micropip.install may install'
 complete -c vivarium -n $before -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages to load and import before the program starts (comma-separated)'
 complete -c vivarium -n $before -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept'
 # The program (a script, or - for stdin) and its arguments: file names.
@@ -106,11 +107,13 @@ complete -c vivarium -n $serve -l log-level -x -a 'error warn info debug' -d 'Wh
 complete -c vivarium -n $serve -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder [env VIVARIUM_ASSETS]'
 complete -c vivarium -n $serve -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept [env PYODIDE_CACHE_DIR]'
 complete -c vivarium -n $serve -l packages-dir -x -a '(__fish_complete_directories)' -d 'A folder of Pyodide wheels with its pyodide-lock.json [env VIVARIUM_PACKAGES_DIR]'
+complete -c vivarium -n $serve -l wheels-dir -x -a '(__fish_complete_directories)' -d 'A folder of pure-Python wheels for micropip.install [env VIVARIUM_WHEELS_DIR]'
 complete -c vivarium -n $serve -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages imported in the zygote (comma-separated; none) [env PRELOAD]'
 
-# vivarium packages [--packages-dir DIR] [--assets DIR] [--preload NAMES]
+# vivarium packages [--packages-dir DIR] [--wheels-dir DIR] [--assets DIR] [--preload NAMES]
 set -l packages '__vivarium_using_subcommand packages'
 complete -c vivarium -n $packages -s h -l help -d 'Print the help of packages and exit'
 complete -c vivarium -n $packages -l packages-dir -x -a '(__fish_complete_directories)' -d 'The package folder [env VIVARIUM_PACKAGES_DIR]'
+complete -c vivarium -n $packages -l wheels-dir -x -a '(__fish_complete_directories)' -d 'The wheel folder for micropip [env VIVARIUM_WHEELS_DIR]'
 complete -c vivarium -n $packages -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder (to find the default)'
 complete -c vivarium -n $packages -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'The preload list to report on, as for serve [env PRELOAD]'

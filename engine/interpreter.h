@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,12 +18,20 @@
 
 namespace vivarium::engine {
 
-// A folder of Pyodide wheels with its pyodide-lock.json (the official distribution, or
-// any such folder). Wheels load from here only, verified against the lock's sha256.
+// A folder of wheels and the sha256 each file must have: for the package folder (Pyodide
+// wheels with their pyodide-lock.json: the official distribution, or any such folder)
+// the lock file's; for the extra wheel folder (pure-Python wheels for micropip) the
+// hashes measured when the folder was listed. Only these files are ever read.
 struct PackageFolder {
   std::filesystem::path dir;
-  std::map<std::string, std::string> sha256_by_file;  // file_name -> sha256, from the lock file
+  std::map<std::string, std::string> sha256_by_file;  // file_name -> sha256
 };
+
+// Which folder a wheel is read from.
+enum class WheelSource { package_folder, wheel_folder };
+// Reads a wheel when this process may not open files itself (a locked-down session asks
+// the server). Returns nullopt when it cannot.
+using WheelFetcher = std::function<std::optional<std::string>(WheelSource source, const std::string& file_name)>;
 
 struct BootOptions {
   std::filesystem::path assets_dir;  // a verified Pyodide bundle (see assets.h)
@@ -33,12 +42,13 @@ struct BootOptions {
   // How long Python gets to honour KeyboardInterrupt before a hard stop.
   std::chrono::milliseconds interrupt_grace{2000};
   std::optional<PackageFolder> packages;
+  // Pure-Python wheels that micropip.install may install besides the package folder's.
+  std::optional<PackageFolder> wheels;
   // Packages (lock-file names) to load and import during boot; missing ones are
   // reported by missing_preloads().
   std::vector<std::string> preload;
-  // Reads a wheel of the package folder when this process may not open files itself
-  // (a locked-down session asks the server). Returns nullopt when it cannot.
-  std::function<std::optional<std::string>(const std::string& file_name)> fetch_package_file;
+  // Reads wheels instead of opening them (see WheelFetcher); empty: open them directly.
+  WheelFetcher fetch_package_file;
   // Told about slow one-time work as it starts (the first compile of Pyodide's wasm for
   // this V8 and memory cap takes ~10 s), so that a user is not left wondering.
   std::function<void(std::string_view)> on_notice;
@@ -65,7 +75,7 @@ class Interpreter {
 
   // Replaces BootOptions::fetch_package_file, e.g. in a forked session that can no longer
   // open files itself.
-  void set_package_fetcher(std::function<std::optional<std::string>(const std::string& file_name)> fetch);
+  void set_package_fetcher(WheelFetcher fetch);
 
   // False once a hard stop or a JS heap exhaustion left the interpreter unusable.
   bool usable() const;

@@ -1,6 +1,7 @@
 #include "server/boot_setup.h"
 
 #include "engine/assets.h"
+#include "engine/wheel_folder.h"
 #include "server/packages.h"
 
 namespace vivarium::server {
@@ -15,6 +16,13 @@ std::expected<BootSetup, BootSetupFailure> prepare_boot(const BootSettings& sett
   auto packages = load_package_folder(setup.packages_dir);
   if (!packages) return std::unexpected(BootSetupFailure{BootSetupProblem::packages, packages.error()});
   if (*packages) setup.options.packages = (*packages)->folder;
+  setup.wheels_dir = settings.wheels_dir.value_or(default_wheels_dir(*assets));
+  auto wheels = engine::list_wheel_folder(setup.wheels_dir);
+  if (!wheels) return std::unexpected(BootSetupFailure{BootSetupProblem::packages, wheels.error()});
+  if (*wheels) {
+    setup.options.wheels = (*wheels)->folder;
+    setup.skipped_wheels = (*wheels)->skipped;
+  }
   setup.options.preload = settings.preload;
   return setup;
 }

@@ -14,13 +14,15 @@
 namespace vivarium::server {
 
 struct BootSettings {
-  std::optional<std::filesystem::path> assets_dir, cache_dir, packages_dir;
+  std::optional<std::filesystem::path> assets_dir, cache_dir, packages_dir, wheels_dir;
   std::vector<std::string> preload;
 };
 
 struct BootSetup {
-  engine::BootOptions options;         // assets, cache, packages and preload filled in
-  std::filesystem::path packages_dir;  // where packages were looked for (for messages)
+  engine::BootOptions options;              // assets, cache, packages and preload filled in
+  std::filesystem::path packages_dir;       // where packages were looked for (for messages)
+  std::filesystem::path wheels_dir;         // where pure-Python wheels were looked for
+  std::vector<std::string> skipped_wheels;  // "file: why" for wheels that cannot be used
 };
 
 enum class BootSetupProblem { assets, packages };  // missing/corrupt bundle; bad package folder

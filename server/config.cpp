@@ -16,16 +16,19 @@ const std::vector<SettingInfo>& server_settings() {
        "Address to listen on; 0.0.0.0 exposes the server to the network (containers), and the API has no "
        "authentication"},
       {"PORT", "--port", "PORT", "3080", "TCP port"},
-      {"SESSION_TIMEOUT_MINUTES", "--session-timeout", "MINUTES", "10", "Minutes without an execution before a session ends"},
-      {"EXECUTION_TIMEOUT_SECONDS", "--execution-timeout", "SECONDS", "30", "Seconds one execution may run (decimals allowed)"},
+      {"SESSION_TIMEOUT_MINUTES", "--session-timeout", "MINUTES", "10",
+       "Minutes without an execution before a session ends"},
+      {"EXECUTION_TIMEOUT_SECONDS", "--execution-timeout", "SECONDS", "30",
+       "Seconds one execution may run (decimals allowed)"},
       {"MEMORY_LIMIT", "--memory-limit", "SIZE", "512M", "Python memory per session (256M, 2G; a plain number is MiB)"},
       {"PROCESS_MEMORY_LIMIT", "--process-memory-limit", "SIZE", "memory limit + 1G",
        "Resident memory of a session process past which it is killed and reset (a backstop behind the caps on "
        "Python's memory, the JS heap and ArrayBuffers)"},
       {"MAX_SESSIONS", "--max-sessions", "N", "100", "Sessions alive at once; more get HTTP 503"},
       {"MAX_BODY_SIZE", "--max-body-size", "SIZE", "50M", "Largest request body; larger gets HTTP 413"},
-      {"MAX_OUTPUT_SIZE", "--max-output-size", "SIZE", "1M", "std_out and std_err kept per execution, each; the rest is cut "
-                                                     "with a marker"},
+      {"MAX_OUTPUT_SIZE", "--max-output-size", "SIZE", "1M",
+       "std_out and std_err kept per execution, each; the rest is cut "
+       "with a marker"},
       {"MAX_OUTPUT_FILES_SIZE", "--max-output-files-size", "SIZE", "50M",
        "Total size of output_files per execution; past it files are left out and listed in std_err"},
       {"LOG_LEVEL", "--log-level", "LEVEL", "info", "error, warn, info (one line per request) or debug"},
@@ -33,6 +36,8 @@ const std::vector<SettingInfo>& server_settings() {
       {"PYODIDE_CACHE_DIR", "--cache-dir", "DIR", "~/.cache/vivarium", "Where compiled code caches are kept"},
       {"VIVARIUM_PACKAGES_DIR", "--packages-dir", "DIR", "'packages' beside the assets",
        "A folder of Pyodide wheels with its pyodide-lock.json"},
+      {"VIVARIUM_WHEELS_DIR", "--wheels-dir", "DIR", "'wheels' beside the assets",
+       "A folder of pure-Python wheels (*-py3-none-any.whl) that micropip.install may install"},
       {"PRELOAD", "--preload", "NAMES", "numpy,pandas,matplotlib",
        "Packages imported in the zygote, so every session starts with them (comma-separated; 'none')"},
   };
@@ -103,8 +108,8 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
   }
   if (auto r = size("MEMORY_LIMIT", config.memory_limit, std::uint64_t{64} << 20, std::uint64_t{4} << 30); !r)
     return std::unexpected(r.error());
-  if (auto r = size("PROCESS_MEMORY_LIMIT", config.process_memory_limit, std::uint64_t{64} << 20,
-                     std::uint64_t{64} << 30);
+  if (auto r =
+          size("PROCESS_MEMORY_LIMIT", config.process_memory_limit, std::uint64_t{64} << 20, std::uint64_t{64} << 30);
       !r)
     return std::unexpected(r.error());
   if (config.process_memory_limit == 0) config.process_memory_limit = config.memory_limit + (std::uint64_t{1} << 30);
@@ -134,6 +139,7 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
   if (auto assets = get("VIVARIUM_ASSETS"); assets && !assets->empty()) config.assets_dir = *assets;
   if (auto cache = get("PYODIDE_CACHE_DIR"); cache && !cache->empty()) config.cache_dir = *cache;
   if (auto packages = get("VIVARIUM_PACKAGES_DIR"); packages && !packages->empty()) config.packages_dir = *packages;
+  if (auto wheels = get("VIVARIUM_WHEELS_DIR"); wheels && !wheels->empty()) config.wheels_dir = *wheels;
   if (auto preload = get("PRELOAD")) config.preload = parse_package_list(*preload);
   return config;
 }
@@ -189,9 +195,9 @@ std::string describe(const ServerConfig& config) {
   std::ostringstream out;
   out << "execution timeout " << static_cast<double>(config.execution_timeout.count()) / 1000 << " s, memory "
       << format_size(config.memory_limit) << " per session (process " << format_size(config.process_memory_limit)
-      << "), at most " << config.max_sessions
-      << " sessions, idle timeout " << static_cast<double>(config.session_timeout.count()) / 60000
-      << " min, body " << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
+      << "), at most " << config.max_sessions << " sessions, idle timeout "
+      << static_cast<double>(config.session_timeout.count()) / 60000 << " min, body "
+      << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
       << " per stream, output files " << format_size(config.max_output_files_size);
   return out.str();
 }

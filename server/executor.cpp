@@ -33,8 +33,9 @@ nlohmann::json error_body(const std::string& type, const std::string& message) {
 Executor::Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config, PackageReader packages)
     : registry_(registry), zygote_(zygote), config_(config), packages_(std::move(packages)) {}
 
-std::optional<std::string> PackageReader::read(const std::string& file_name) const {
-  // Only a plain file name that the lock file lists.
+std::optional<std::string> PackageReader::read(engine::WheelSource source, const std::string& file_name) const {
+  const auto& folder = source == engine::WheelSource::package_folder ? packages : wheels;
+  // Only a plain file name that is listed.
   if (!folder || file_name.find('/') != std::string::npos || !folder->sha256_by_file.contains(file_name))
     return std::nullopt;
   std::ifstream in(folder->dir / file_name, std::ios::binary);
@@ -73,7 +74,12 @@ HttpReply Executor::execute(const ExecInput& input) {
   // A session may ask for wheels of the package folder while it runs (it cannot open
   // files itself); answer until the result comes.
   while (received && received->message.contains("read_package")) {
-    auto bytes = packages_.read(received->message["read_package"].get<std::string>());
+    const auto& request = received->message;
+    const auto source = request.value("from", "") == kFromWheelFolder ? engine::WheelSource::wheel_folder
+                                                                      : engine::WheelSource::package_folder;
+    auto bytes = request["read_package"].is_string()
+                     ? packages_.read(source, request["read_package"].get<std::string>())
+                     : std::nullopt;
     nlohmann::json answer = nlohmann::json::object();
     if (bytes) answer["package"] = nlohmann::json::binary(std::vector<std::uint8_t>(bytes->begin(), bytes->end()));
     if (!ipc::send(process.socket, answer)) break;
@@ -107,8 +113,7 @@ HttpReply Executor::execute(const ExecInput& input) {
   if (killed_for_memory)
     return reset_reply("resource_limit", "the session went over its memory limit and was reset", runtime_ms);
   if (received.error() == "timeout")
-    return reset_reply("timeout", "the execution did not stop after the time limit; the session was reset",
-                       runtime_ms);
+    return reset_reply("timeout", "the execution did not stop after the time limit; the session was reset", runtime_ms);
   return reset_reply("execution", "the session process crashed and was reset (" + received.error() + ")", runtime_ms);
 }
 

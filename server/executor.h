@@ -19,10 +19,11 @@ struct HttpReply {
 
 nlohmann::json error_body(const std::string& type, const std::string& message);
 
-// Serves wheels of the package folder to session processes, which cannot open files.
+// Serves wheels of the package folder and of the wheel folder to session processes,
+// which cannot open files. Only listed file names; the session checks their sha256.
 struct PackageReader {
-  std::optional<engine::PackageFolder> folder;
-  std::optional<std::string> read(const std::string& file_name) const;
+  std::optional<engine::PackageFolder> packages, wheels;
+  std::optional<std::string> read(engine::WheelSource source, const std::string& file_name) const;
 };
 
 class Executor {

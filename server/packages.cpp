@@ -1,9 +1,8 @@
 #include "server/packages.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace vivarium::server {
 namespace fs = std::filesystem;
@@ -11,6 +10,11 @@ namespace fs = std::filesystem;
 fs::path default_packages_dir(const fs::path& assets_dir) {
   if (const char* env = std::getenv("VIVARIUM_PACKAGES_DIR"); env && *env) return env;
   return assets_dir.parent_path() / "packages";
+}
+
+fs::path default_wheels_dir(const fs::path& assets_dir) {
+  if (const char* env = std::getenv("VIVARIUM_WHEELS_DIR"); env && *env) return env;
+  return assets_dir.parent_path() / "wheels";
 }
 
 std::expected<std::optional<PackageFolderInfo>, std::string> load_package_folder(const fs::path& dir) {
@@ -32,8 +36,8 @@ std::expected<std::optional<PackageFolderInfo>, std::string> load_package_folder
     if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..")
       return std::unexpected(lock_path.string() + ": package '" + key + "' has an unsafe file_name '" + file + "'");
     info.folder.sha256_by_file[file] = entry["sha256"];
-    info.packages.push_back({entry.value("name", key), entry.value("version", ""), file,
-                             fs::is_regular_file(dir / file, ec)});
+    info.packages.push_back(
+        {entry.value("name", key), entry.value("version", ""), file, fs::is_regular_file(dir / file, ec)});
   }
   std::sort(info.packages.begin(), info.packages.end(),
             [](const PackageInfo& a, const PackageInfo& b) { return a.name < b.name; });
@@ -54,6 +58,13 @@ std::vector<std::string> parse_package_list(const std::string& text) {
     start = end + 1;
   }
   return names;
+}
+
+std::string skipped_wheels_warning(const std::vector<std::string>& skipped, const fs::path& dir) {
+  if (skipped.empty()) return "";
+  std::string text = "wheels in " + dir.string() + " that micropip cannot install:";
+  for (const auto& entry : skipped) text += "\n  " + entry;
+  return text;
 }
 
 std::string missing_packages_warning(const std::vector<std::string>& missing, const fs::path& dir) {

@@ -25,6 +25,8 @@ struct PackageFolderInfo {
 
 // $VIVARIUM_PACKAGES_DIR, else a "packages" folder beside the Pyodide assets.
 std::filesystem::path default_packages_dir(const std::filesystem::path& assets_dir);
+// $VIVARIUM_WHEELS_DIR, else a "wheels" folder beside the Pyodide assets.
+std::filesystem::path default_wheels_dir(const std::filesystem::path& assets_dir);
 
 // Reads dir/pyodide-lock.json. A folder that does not exist is "no packages" (nullopt);
 // a folder without a readable, well-formed lock file is an error naming it.
@@ -32,6 +34,9 @@ std::expected<std::optional<PackageFolderInfo>, std::string> load_package_folder
 
 // "numpy,pandas" -> {"numpy", "pandas"}; "" or "none" -> {}.
 std::vector<std::string> parse_package_list(const std::string& text);
+
+// The startup warning for wheels of the wheel folder that cannot be used ("" for none).
+std::string skipped_wheels_warning(const std::vector<std::string>& skipped, const std::filesystem::path& dir);
 
 // The startup warning for preload packages the folder lacks ("" when none is missing).
 std::string missing_packages_warning(const std::vector<std::string>& missing, const std::filesystem::path& dir);

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <thread>
 
+#include "server/boot_setup.h"
 #include "server/executor.h"
 #include "server/logger.h"
-#include "server/boot_setup.h"
 #include "server/packages.h"
 #include "server/units.h"
 
@@ -40,14 +40,15 @@ thread_local Clock::time_point t_request_started;
 
 class Server {
  public:
-  Server(const ServerConfig& config, const std::filesystem::path& executable, const std::filesystem::path& assets_dir,
-         const std::filesystem::path& packages_dir, PackageReader packages)
+  // The zygote gets the very folders that `setup` located, and the server serves the
+  // same wheels to sessions.
+  Server(const ServerConfig& config, const std::filesystem::path& executable, BootSetup setup)
       : config_(config),
-        packages_dir_(packages_dir),
+        setup_(std::move(setup)),
         registry_(config.max_sessions),
-        zygote_(ZygoteOptions{executable, assets_dir, config.cache_dir, config.memory_limit, packages_dir,
-                              config.preload}),
-        executor_(registry_, zygote_, config_, std::move(packages)) {}
+        zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
+                              setup_.packages_dir, setup_.wheels_dir, config.preload}),
+        executor_(registry_, zygote_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}) {}
 
   int run();
 
@@ -57,7 +58,7 @@ class Server {
   void handle_signals(sigset_t signals);
 
   const ServerConfig& config_;
-  const std::filesystem::path packages_dir_;
+  const BootSetup setup_;
   SessionRegistry registry_;
   Zygote zygote_;
   Executor executor_;
@@ -93,8 +94,9 @@ void Server::install_routes() {
   http_.set_error_handler([this](const httplib::Request&, httplib::Response& response) {
     if (!response.body.empty()) return;
     if (response.status == 413)
-      reply(response, 413, error_body("resource_limit", "request body is larger than the limit of " +
-                                                            format_size(config_.max_body_size)));
+      reply(response, 413,
+            error_body("resource_limit",
+                       "request body is larger than the limit of " + format_size(config_.max_body_size)));
     else if (response.status == 404)
       reply(response, 404, error_body("not_found", "no such endpoint"));
     else
@@ -132,9 +134,8 @@ void Server::install_routes() {
 // Expires idle sessions and watches session memory, until shutdown.
 void Server::background_loop() {
   auto next_expiry = Clock::now();
-  const auto expiry_period =
-      std::clamp<std::chrono::milliseconds>(config_.session_timeout / 4, std::chrono::milliseconds(200),
-                                            std::chrono::milliseconds(30000));
+  const auto expiry_period = std::clamp<std::chrono::milliseconds>(
+      config_.session_timeout / 4, std::chrono::milliseconds(200), std::chrono::milliseconds(30000));
   const std::uint64_t memory_cap = config_.process_memory_limit;
   bool grace_over = false;
   std::unique_lock lock(stop_mutex_);
@@ -202,7 +203,9 @@ int Server::run() {
   log::info("Python ready in " +
             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - boot_started).count()) +
             " ms (zygote pid " + std::to_string(zygote_.pid().value_or(-1)) + ")");
-  if (auto warning = missing_packages_warning(zygote_.missing_preloads(), packages_dir_); !warning.empty())
+  if (auto warning = missing_packages_warning(zygote_.missing_preloads(), setup_.packages_dir); !warning.empty())
+    log::warn(warning);
+  if (auto warning = skipped_wheels_warning(setup_.skipped_wheels, setup_.wheels_dir); !warning.empty())
     log::warn(warning);
 
   install_routes();
@@ -249,13 +252,13 @@ int Server::run() {
 int serve(const ServerConfig& config, const std::filesystem::path& executable) {
   log::set_level(config.log_level);
   // Located once here; the zygote gets the very same folders.
-  auto setup = prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.preload});
+  auto setup =
+      prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.wheels_dir, config.preload});
   if (!setup) {
     log::error(setup.error().message);
     return 1;
   }
-  PackageReader reader{setup->options.packages};
-  Server server(config, executable, setup->options.assets_dir, setup->packages_dir, std::move(reader));
+  Server server(config, executable, std::move(*setup));
   return server.run();
 }
 

@@ -17,13 +17,17 @@ void session_main(int socket, engine::Interpreter& interpreter) {
   interpreter.reseed_after_fork();
   // From now on this process cannot open files: wheels come from the server, which
   // reads only files the lock lists; the engine still checks their sha256.
-  interpreter.set_package_fetcher([socket](const std::string& file_name) -> std::optional<std::string> {
-    if (!ipc::send(socket, {{"read_package", file_name}})) return std::nullopt;
-    auto reply = ipc::receive(socket);
-    if (!reply || !reply->message.contains("package") || !reply->message["package"].is_binary()) return std::nullopt;
-    const auto& bytes = reply->message["package"].get_binary();
-    return std::string(bytes.begin(), bytes.end());
-  });
+  interpreter.set_package_fetcher(
+      [socket](engine::WheelSource source, const std::string& file_name) -> std::optional<std::string> {
+        nlohmann::json request = {{"read_package", file_name}};
+        if (source == engine::WheelSource::wheel_folder) request["from"] = kFromWheelFolder;
+        if (!ipc::send(socket, request)) return std::nullopt;
+        auto reply = ipc::receive(socket);
+        if (!reply || !reply->message.contains("package") || !reply->message["package"].is_binary())
+          return std::nullopt;
+        const auto& bytes = reply->message["package"].get_binary();
+        return std::string(bytes.begin(), bytes.end());
+      });
   if (auto locked = install_session_seccomp_filter(); !locked) {
     std::fprintf(stderr, "vivarium session: %s\n", locked.error().c_str());
     ::_exit(70);  // never run untrusted code without the filter

@@ -21,6 +21,11 @@ struct DecodedRequest {
 };
 DecodedRequest decode_request(const nlohmann::json& message);
 
+// While it runs, a session may ask the server for a wheel: {"read_package": FILE_NAME},
+// plus {"from": kFromWheelFolder} for the extra wheel folder; the answer is
+// {"package": BYTES}, or {} when the server will not give it.
+inline constexpr const char* kFromWheelFolder = "wheels";
+
 nlohmann::json encode_result(const engine::ExecutionResult& result);
 engine::ExecutionResult decode_result(const nlohmann::json& message);
 

@@ -14,8 +14,8 @@
 
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
-#include "server/ipc.h"
 #include "server/boot_setup.h"
+#include "server/ipc.h"
 #include "server/session_process.h"
 
 extern char** environ;
@@ -23,7 +23,7 @@ extern char** environ;
 namespace vivarium::server {
 namespace {
 
-constexpr int kZygoteFd = 3;  // where the zygote finds its end of the control socket
+constexpr int kZygoteFd = 3;                          // where the zygote finds its end of the control socket
 constexpr auto kBootLimit = std::chrono::minutes(3);  // a first boot compiles wasm (~10 s)
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -77,6 +77,7 @@ std::expected<void, std::string> Zygote::start() {
   if (options_.assets_dir) args.insert(args.end(), {"--assets", options_.assets_dir->string()});
   if (options_.cache_dir) args.insert(args.end(), {"--cache-dir", options_.cache_dir->string()});
   if (options_.packages_dir) args.insert(args.end(), {"--packages-dir", options_.packages_dir->string()});
+  if (options_.wheels_dir) args.insert(args.end(), {"--wheels-dir", options_.wheels_dir->string()});
   std::string preload;
   for (const auto& name : options_.preload) preload += (preload.empty() ? "" : ",") + name;
   args.insert(args.end(), {"--preload", preload.empty() ? "none" : preload});
@@ -165,10 +166,13 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   engine::RuntimeOptions runtime;
   runtime.wasm_memory_limit = options.memory_limit;
   if (auto initialized = engine::Runtime::initialize(runtime); !initialized) return report_failure(initialized.error());
-  auto setup = prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.preload});
+  auto setup =
+      prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.wheels_dir, options.preload});
   if (!setup) return report_failure(setup.error().message);
   engine::BootOptions& boot = setup->options;
-  boot.on_notice = [](std::string_view notice) { std::fprintf(stderr, "vivarium zygote: %.*s\n", static_cast<int>(notice.size()), notice.data()); };
+  boot.on_notice = [](std::string_view notice) {
+    std::fprintf(stderr, "vivarium zygote: %.*s\n", static_cast<int>(notice.size()), notice.data());
+  };
   auto interpreter = engine::Interpreter::boot(boot);
   if (!interpreter) return report_failure(interpreter.error());
 

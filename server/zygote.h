@@ -21,6 +21,7 @@ struct ZygoteOptions {
   std::optional<std::filesystem::path> cache_dir;
   std::uint64_t memory_limit = std::uint64_t{512} << 20;
   std::optional<std::filesystem::path> packages_dir;  // default: beside the assets
+  std::optional<std::filesystem::path> wheels_dir;    // default: beside the assets
   std::vector<std::string> preload;
 };
 

@@ -70,7 +70,18 @@
     return imports;
   }
 
-  return async function boot(indexURL, home, runnerSource, packagesURL, preload) {
+  // The package folder's lock file as Pyodide should see it: without micropip, whose
+  // Pyodide wheel would download from PyPI; vivarium's own offline micropip stands in.
+  function packageFolderLock(packagesURL) {
+    const lock = JSON.parse(read(packagesURL + "pyodide-lock.json"));
+    delete lock.packages?.micropip;
+    return lock;
+  }
+
+  // config: indexURL, home, runnerSource, micropipSource, packagesURL ("" for none),
+  // wheelsURL ("" for none), wheelFiles, preload.
+  return async function boot(config) {
+    const { indexURL, home, packagesURL } = config;
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
     const bundleLock = JSON.parse(read(indexURL + "pyodide-lock.json"));
     // A memory snapshot of a freshly initialised interpreter skips CPython's start-up
@@ -84,7 +95,7 @@
       checkAPIVersion: true,
     };
     // Packages come from the package folder's lock file, or from nowhere: never a CDN.
-    if (packagesURL) Object.assign(options, { lockFileURL: packagesURL + "pyodide-lock.json", packageBaseUrl: packagesURL });
+    if (packagesURL) Object.assign(options, { lockFileContents: packageFolderLock(packagesURL), packageBaseUrl: packagesURL });
     else options.lockFileContents = { info: bundleLock.info, packages: {} };
     if (snapshot) options._loadSnapshot = snapshot;
     else options._makeSnapshot = true;
@@ -101,11 +112,19 @@
     const namespace = pyodide.globals.get("dict")();
     namespace.set("_host_sleep", hooks.sleep);
     namespace.set("_official_imports", pyodide.toPy(officialImports(bundleLock)));
-    pyodide.runPython(runnerSource, { globals: namespace, filename: "<vivarium>" });
+    namespace.set("_micropip_source", config.micropipSource);
+    const micropipSettings = pyodide.toPy({
+      _PACKAGE_DIR: packagesURL.replace(/\/$/, ""),
+      _WHEEL_DIR: config.wheelsURL.replace(/\/$/, ""),
+      _WHEEL_FILES: Array.from(config.wheelFiles),
+    });
+    namespace.set("_micropip_settings", micropipSettings);
+    micropipSettings.destroy();
+    pyodide.runPython(config.runnerSource, { globals: namespace, filename: "<vivarium>" });
     const runPython = namespace.get("run");
     namespace.destroy();
 
-    const missingPreloads = await preloadPackages(pyodide, Array.from(preload));
+    const missingPreloads = await preloadPackages(pyodide, Array.from(config.preload));
     const FS = pyodide.FS;
     function writeInputFile(path, bytes) {
       const full = home + "/" + path;

@@ -262,14 +262,19 @@ def show(*args, **kwargs):
 """
 
 
-class _MatplotlibBackendImporter:
-    """Finds and loads the backend module above; matplotlib is imported only when used."""
+class _EmbeddedModules:
+    """Finds and loads modules whose source the host embedded: the matplotlib backend above
+    and vivarium's offline micropip. Each is compiled only when first imported."""
 
-    NAME = "_vivarium_matplotlib_backend"
+    # name -> (source, filename, names the module's code expects to find)
+    SOURCES = {
+        "_vivarium_matplotlib_backend": (_MATPLOTLIB_BACKEND, "<vivarium matplotlib backend>", {}),
+        "micropip": (_micropip_source, "<vivarium micropip>", _micropip_settings),  # noqa: F821 (set by the host)
+    }
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        if name != cls.NAME:
+        if name not in cls.SOURCES:
             return None
         import importlib.util
 
@@ -279,13 +284,16 @@ class _MatplotlibBackendImporter:
     def create_module(spec):
         return None
 
-    @staticmethod
-    def exec_module(module):
-        exec(compile(_MATPLOTLIB_BACKEND, "<vivarium matplotlib backend>", "exec"), module.__dict__)
+    @classmethod
+    def exec_module(cls, module):
+        source, filename, settings = cls.SOURCES[module.__name__]
+        module.__dict__.update(settings)
+        exec(compile(source, filename, "exec"), module.__dict__)
 
 
-os.environ["MPLBACKEND"] = "module://" + _MatplotlibBackendImporter.NAME
-sys.meta_path.append(_MatplotlibBackendImporter)
+os.environ["MPLBACKEND"] = "module://_vivarium_matplotlib_backend"
+# First, so that vivarium's micropip wins over any other on sys.path.
+sys.meta_path.insert(0, _EmbeddedModules)
 
 # A restored memory snapshot (or a forked zygote) carries the generator state it was
 # made with: reseed from OS entropy so that no two interpreters share random numbers.

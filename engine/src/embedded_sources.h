@@ -6,4 +6,5 @@
 namespace vivarium::engine::detail {
 extern const std::string_view kBootstrapJs;
 extern const std::string_view kRunnerPy;
+extern const std::string_view kMicropipPy;
 }  // namespace vivarium::engine::detail

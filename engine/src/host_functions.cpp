@@ -3,8 +3,8 @@
 #include <openssl/evp.h>
 #include <sys/random.h>
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -42,14 +42,14 @@ void host_read(const Info& info) {
   info.GetReturnValue().Set(to_v8(isolate, *content));
 }
 
-// readbuffer(path): bytes of a file in the asset folder, or a wheel of the package
-// folder that its lock file lists and whose sha256 matches.
+// readbuffer(path): bytes of a file in the asset folder, or a wheel of the package folder
+// (or of the extra wheel folder) that is listed and whose sha256 matches.
 void host_readbuffer(const Info& info) {
   auto* isolate = info.GetIsolate();
   auto& state = IsolateState::of(isolate);
   const std::string requested = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
-  if (is_package_path(state, requested)) {
-    auto bytes = read_package_file(state, requested);
+  if (auto source = wheel_source_of(state, requested)) {
+    auto bytes = read_package_file(state, *source, requested);
     if (!bytes) return throw_error(isolate, "readbuffer: " + bytes.error());
     auto buffer = v8::ArrayBuffer::New(isolate, bytes->size());
     if (!bytes->empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes->data(), bytes->size());
@@ -63,9 +63,7 @@ void host_readbuffer(const Info& info) {
   info.GetReturnValue().Set(buffer);
 }
 
-void host_load(const Info& info) {
-  throw_error(info.GetIsolate(), "load() is not available in vivarium");
-}
+void host_load(const Info& info) { throw_error(info.GetIsolate(), "load() is not available in vivarium"); }
 
 std::string join_arguments(const Info& info) {
   std::string line;
@@ -96,8 +94,7 @@ void host_set_timeout(const Info& info) {
   Timer timer;
   timer.callback.Reset(isolate, info[0].As<v8::Function>());
   for (int i = 2; i < info.Length(); ++i) timer.arguments.emplace_back(isolate, info[i]);
-  timer.due = std::chrono::steady_clock::now() +
-              std::chrono::microseconds(static_cast<std::int64_t>(delay * 1000.0));
+  timer.due = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(delay * 1000.0));
   const std::uint32_t id = state.next_timer_id++;
   state.timers.emplace(id, std::move(timer));
   info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(isolate, id));
@@ -167,8 +164,7 @@ void host_os_system(const Info& info) {
   if (!text.starts_with(kPrefix) || !text.ends_with(kSuffix)) return refuse();
   const std::string_view digits =
       std::string_view(text).substr(kPrefix.size(), text.size() - kPrefix.size() - kSuffix.size());
-  if (digits.empty() || digits.size() > 6 ||
-      digits.find_first_not_of("0123456789") != std::string_view::npos)
+  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string_view::npos)
     return refuse();
   const std::size_t count = std::stoul(std::string(digits));
   if (count > 65536) return refuse();
@@ -202,8 +198,9 @@ void host_atob(const Info& info) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
       return throw_error(isolate, "atob: the string is not valid base64");
   std::string decoded(3 * (text.size() / 4) + 1, '\0');
-  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                                     reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (length < 0) return throw_error(isolate, "atob: the string is not valid base64");
   std::size_t padding = 0;
   if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
@@ -215,8 +212,8 @@ void host_atob(const Info& info) {
     info.GetReturnValue().Set(result);
 }
 
-void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
-                  const char* name, v8::FunctionCallback callback) {
+void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
+                  v8::FunctionCallback callback) {
   auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
                       ->GetFunction(context)
                       .ToLocalChecked();

@@ -124,7 +124,7 @@ std::optional<fs::path> allowed_host_path(const IsolateState& state, std::string
   };
   // read() also serves the package folder's lock file, which Pyodide reads as text.
   if (inside(state.assets_dir)) return resolved;
-  if (inside(state.packages_dir) && resolved.filename() == "pyodide-lock.json") return resolved;
+  if (inside(state.packages.dir) && resolved.filename() == "pyodide-lock.json") return resolved;
   return std::nullopt;
 }
 

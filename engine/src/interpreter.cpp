@@ -124,15 +124,30 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &hooks).ToLocal(&boot_function))
     return fail("the boot script failed");
 
-  const std::string index_url = state.assets_dir.string() + "/";
-  const std::string packages_url = state.packages_dir.empty() ? "" : state.packages_dir.string() + "/";
-  auto preload = v8::Array::New(isolate, static_cast<int>(options.preload.size()));
-  for (std::size_t i = 0; i < options.preload.size(); ++i)
-    preload->Set(context, static_cast<std::uint32_t>(i), to_v8(isolate, options.preload[i])).Check();
-  v8::Local<v8::Value> args[] = {to_v8(isolate, index_url), to_v8(isolate, kSandboxHome),
-                                 to_v8(isolate, detail::kRunnerPy), to_v8(isolate, packages_url), preload};
+  auto folder_url = [](const fs::path& dir) { return dir.empty() ? std::string() : dir.string() + "/"; };
+  auto string_array = [&](const std::vector<std::string>& items) {
+    auto array = v8::Array::New(isolate, static_cast<int>(items.size()));
+    for (std::size_t i = 0; i < items.size(); ++i)
+      array->Set(context, static_cast<std::uint32_t>(i), to_v8(isolate, items[i])).Check();
+    return array;
+  };
+  std::vector<std::string> wheel_files;
+  for (const auto& [file, sha256] : state.wheels.sha256_by_file) wheel_files.push_back(file);
+  auto config = v8::Object::New(isolate);
+  auto set = [&](const char* key, v8::Local<v8::Value> value) {
+    config->Set(context, to_v8(isolate, key), value).Check();
+  };
+  set("indexURL", to_v8(isolate, state.assets_dir.string() + "/"));
+  set("home", to_v8(isolate, kSandboxHome));
+  set("runnerSource", to_v8(isolate, detail::kRunnerPy));
+  set("micropipSource", to_v8(isolate, detail::kMicropipPy));
+  set("packagesURL", to_v8(isolate, folder_url(state.packages.dir)));
+  set("wheelsURL", to_v8(isolate, folder_url(state.wheels.dir)));
+  set("wheelFiles", string_array(wheel_files));
+  set("preload", string_array(options.preload));
+  v8::Local<v8::Value> args[] = {config};
   v8::Local<v8::Value> pending;
-  if (!boot_function.As<v8::Function>()->Call(context, v8::Undefined(isolate), 5, args).ToLocal(&pending))
+  if (!boot_function.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&pending))
     return fail("booting Pyodide failed");
   auto promise = pending.As<v8::Promise>();
   const auto outcome = detail::run_until_settled(isolate, promise, wakeup);
@@ -251,7 +266,9 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
           }
         }
         break;
-      case detail::LoopOutcome::terminated: engine_failure = "execution terminated"; break;
+      case detail::LoopOutcome::terminated:
+        engine_failure = "execution terminated";
+        break;
       case detail::LoopOutcome::stalled:
         engine_failure = "the code waits for an event that can never happen (nothing is scheduled)";
         break;
@@ -327,8 +344,8 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     result.error = std::move(failure);
   } else if (timed_out && !result.error) {
     // The code finished on its own between the deadline and the interrupt check.
-    ExecutionError failure{ErrorKind::timeout, "TimeoutError", "TimeoutError: execution stopped after the time limit",
-                           "", {}};
+    ExecutionError failure{
+        ErrorKind::timeout, "TimeoutError", "TimeoutError: execution stopped after the time limit", "", {}};
     result.error = std::move(failure);
   }
   state.output = nullptr;
@@ -355,9 +372,12 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   impl->state.cache_dir = options.cache_dir;
   impl->state.inherit_stdin = options.inherit_stdin;
   if (options.packages) {
-    impl->state.packages_dir = fs::canonical(options.packages->dir, ec);
+    impl->state.packages = {fs::canonical(options.packages->dir, ec), options.packages->sha256_by_file};
     if (ec) return std::unexpected("package folder not found: " + options.packages->dir.string());
-    impl->state.package_sha256 = options.packages->sha256_by_file;
+  }
+  if (options.wheels) {
+    impl->state.wheels = {fs::canonical(options.wheels->dir, ec), options.wheels->sha256_by_file};
+    if (ec) return std::unexpected("wheel folder not found: " + options.wheels->dir.string());
   }
   impl->state.fetch_package_file = options.fetch_package_file;
   impl->state.notice = options.on_notice;
@@ -365,7 +385,8 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
   std::error_code exists_ec;
   const bool first_boot = options.cache_dir.empty() || !fs::exists(detail::snapshot_path(impl->state), exists_ec);
-  if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked) return std::unexpected(checked.error());
+  if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked)
+    return std::unexpected(checked.error());
   if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());
   return std::unique_ptr<Interpreter>(new Interpreter(std::move(impl)));
 }
@@ -382,8 +403,6 @@ void Interpreter::reseed_after_fork() {
 }
 Interpreter::BootTimings Interpreter::boot_timings() const { return impl_->timings; }
 std::vector<std::string> Interpreter::missing_preloads() const { return impl_->missing_preloads; }
-void Interpreter::set_package_fetcher(std::function<std::optional<std::string>(const std::string&)> fetch) {
-  impl_->state.fetch_package_file = std::move(fetch);
-}
+void Interpreter::set_package_fetcher(WheelFetcher fetch) { impl_->state.fetch_package_file = std::move(fetch); }
 
 }  // namespace vivarium::engine

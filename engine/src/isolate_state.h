@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/interpreter.h"
+
 namespace vivarium::engine::detail {
 
 struct Timer {
@@ -29,9 +31,10 @@ struct IsolateState {
 
   std::filesystem::path assets_dir;  // canonical; the only host folder JS may read from
   std::filesystem::path cache_dir;   // empty: no code caches
-  std::filesystem::path packages_dir;  // canonical; empty: no package folder
-  std::map<std::string, std::string> package_sha256;  // wheels readable from packages_dir
-  std::function<std::optional<std::string>(const std::string&)> fetch_package_file;
+  // Wheels readable besides the assets; dir is canonical, empty: no such folder.
+  PackageFolder packages;  // the package folder (pyodide-lock.json)
+  PackageFolder wheels;    // the extra folder of pure-Python wheels (micropip)
+  WheelFetcher fetch_package_file;
   bool inherit_stdin = false;
 
   // Where Python's and JS's output goes: set for the duration of one execution.

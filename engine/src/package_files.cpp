@@ -6,49 +6,71 @@ namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 
 namespace {
-std::string strip_file_scheme(std::string_view requested) {
+fs::path strip_file_scheme(std::string_view requested) {
   std::string text(requested);
   if (text.starts_with("file://")) text.erase(0, 7);
-  return text;
+  return fs::path(text);
 }
-}  // namespace
+
+const PackageFolder& folder_of(const IsolateState& state, WheelSource source) {
+  return source == WheelSource::package_folder ? state.packages : state.wheels;
+}
+
+bool inside(const fs::path& path, const fs::path& dir) {
+  if (dir.empty()) return false;
+  const auto rel = path.lexically_relative(dir);
+  return !rel.empty() && !rel.native().starts_with("..");
+}
 
 // Pyodide's shell mode ignores packageBaseUrl and asks for the bare file name of the lock
 // entry; such a name means the package folder.
 fs::path resolve(const IsolateState& state, std::string_view requested) {
-  const fs::path path(strip_file_scheme(requested));
-  return (path.is_relative() ? state.packages_dir / path : path).lexically_normal();
+  const fs::path path = strip_file_scheme(requested);
+  return (path.is_relative() ? state.packages.dir / path : path).lexically_normal();
+}
+}  // namespace
+
+std::optional<WheelSource> wheel_source_of(const IsolateState& state, std::string_view requested) {
+  const fs::path given = strip_file_scheme(requested);
+  if (given.is_relative()) {
+    // Relative names other than listed wheels stay with the asset folder.
+    if (!state.packages.dir.empty() && state.packages.sha256_by_file.contains(given.lexically_normal().string()))
+      return WheelSource::package_folder;
+    return std::nullopt;
+  }
+  const fs::path path = given.lexically_normal();
+  if (inside(path, state.packages.dir)) return WheelSource::package_folder;
+  if (inside(path, state.wheels.dir)) return WheelSource::wheel_folder;
+  return std::nullopt;
 }
 
-bool is_package_path(const IsolateState& state, std::string_view requested) {
-  if (state.packages_dir.empty()) return false;
-  const fs::path path = resolve(state, requested);
-  if (fs::path(strip_file_scheme(requested)).is_relative() &&
-      !state.package_sha256.contains(fs::path(strip_file_scheme(requested)).lexically_normal().string()))
-    return false;  // relative names other than listed wheels stay with the asset folder
-  const auto rel = path.lexically_relative(state.packages_dir);
-  return !rel.empty() && !rel.native().starts_with("..");
-}
-
-std::expected<std::string, std::string> read_package_file(const IsolateState& state, std::string_view requested) {
-  const fs::path path = resolve(state, requested);
-  const auto rel = path.lexically_relative(state.packages_dir);
-  // Only plain file names the lock file lists: no sub-folders, nothing else on the host.
+std::expected<std::string, std::string> read_package_file(const IsolateState& state, WheelSource source,
+                                                          std::string_view requested) {
+  const PackageFolder& folder = folder_of(state, source);
+  const bool from_lock = source == WheelSource::package_folder;
+  const auto rel = resolve(state, requested).lexically_relative(folder.dir);
+  // Only plain file names that are listed: no sub-folders, nothing else on the host.
   const std::string name = rel.string();
-  auto expected = state.package_sha256.find(name);
-  if (rel.has_parent_path() || expected == state.package_sha256.end())
-    return std::unexpected("no such package file: " + name);
+  auto expected = folder.sha256_by_file.find(name);
+  if (rel.has_parent_path() || expected == folder.sha256_by_file.end())
+    return std::unexpected(std::string(from_lock ? "no such package file: " : "no such wheel: ") + name);
   std::optional<std::string> bytes;
   if (state.fetch_package_file)
-    bytes = state.fetch_package_file(name);
+    bytes = state.fetch_package_file(source, name);
   else
-    bytes = read_file(state.packages_dir / name);
-  if (!bytes) return std::unexpected("package file " + name + " is listed in pyodide-lock.json but missing from " +
-                                     state.packages_dir.string());
+    bytes = read_file(folder.dir / name);
+  if (!bytes)
+    return std::unexpected(from_lock ? "package file " + name + " is listed in pyodide-lock.json but missing from " +
+                                           folder.dir.string()
+                                     : "wheel " + name + " is no longer in " + folder.dir.string());
   const std::string actual = sha256_hex(*bytes);
   if (actual != expected->second)
-    return std::unexpected("package file " + name + " fails its sha256 check against pyodide-lock.json (expected " +
-                           expected->second + ", got " + actual + "): refusing to load it");
+    return std::unexpected(
+        from_lock ? "package file " + name + " fails its sha256 check against pyodide-lock.json (expected " +
+                        expected->second + ", got " + actual + "): refusing to load it"
+                  : "wheel " + name + " in " + folder.dir.string() +
+                        " changed since vivarium listed the folder (sha256 " + expected->second + ", now " + actual +
+                        "): refusing to install it; restart vivarium to use the new file");
   return std::move(*bytes);
 }
 

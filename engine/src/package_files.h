@@ -1,16 +1,20 @@
-// Reading wheels of the package folder for Pyodide: only files its lock file lists, and
-// only when their content matches the lock's sha256.
+// Reading wheels for Pyodide and micropip: only files that the package folder's lock file
+// lists, or that were in the extra wheel folder when it was listed, and only when their
+// content has the expected sha256.
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "src/isolate_state.h"
 
 namespace vivarium::engine::detail {
-// True when `requested` names a path inside the package folder (whether or not valid).
-bool is_package_path(const IsolateState& state, std::string_view requested);
+// Which wheel folder `requested` names a path inside (whether or not the file is valid);
+// nullopt for anything else (e.g. the assets).
+std::optional<WheelSource> wheel_source_of(const IsolateState& state, std::string_view requested);
 // The verified bytes, or a message naming what is wrong.
-std::expected<std::string, std::string> read_package_file(const IsolateState& state, std::string_view requested);
+std::expected<std::string, std::string> read_package_file(const IsolateState& state, WheelSource source,
+                                                          std::string_view requested);
 }  // namespace vivarium::engine::detail

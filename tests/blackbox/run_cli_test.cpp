@@ -72,13 +72,17 @@ TEST(RunCli, UncaughtExceptionPrintsAPython3TracebackAndExitsOne) {
   EXPECT_EQ(result.out, "partial\n");
   EXPECT_EQ(result.err,
             "Traceback (most recent call last):\n"
-            "  File \"" + script + "\", line 4, in <module>\n"
-            "    f()\n"
-            "    ~^^\n"
-            "  File \"" + script + "\", line 3, in f\n"
-            "    1 / 0\n"
-            "    ~~^~~\n"
-            "ZeroDivisionError: division by zero\n");
+            "  File \"" +
+                script +
+                "\", line 4, in <module>\n"
+                "    f()\n"
+                "    ~^^\n"
+                "  File \"" +
+                script +
+                "\", line 3, in f\n"
+                "    1 / 0\n"
+                "    ~~^~~\n"
+                "ZeroDivisionError: division by zero\n");
 }
 
 TEST(RunCli, TimeoutStopsAnInfiniteLoopWith124) {
@@ -95,8 +99,8 @@ TEST(RunCli, MemoryLimitTurnsIntoMemoryErrorAndItsOwnStatus) {
   EXPECT_NE(result.err.find("MemoryError"), std::string::npos);
   EXPECT_NE(result.err.find("--memory-limit"), std::string::npos);
   auto survived = run_vivarium({"run", "--memory-limit", "256M", "-c",
-                            "try:\n    bytearray(1_500_000_000)\nexcept MemoryError:\n    print('caught')\n"
-                            "print(len(bytearray(10**7)))"});
+                                "try:\n    bytearray(1_500_000_000)\nexcept MemoryError:\n    print('caught')\n"
+                                "print(len(bytearray(10**7)))"});
   EXPECT_EQ(survived.exit_status, 0) << survived.err;
   EXPECT_EQ(survived.out, "caught\n10000000\n");
   auto huge = run_vivarium({"run", "--memory-limit", "256M", "-c", "bytearray(4 * 10**9)"});
@@ -105,8 +109,9 @@ TEST(RunCli, MemoryLimitTurnsIntoMemoryErrorAndItsOwnStatus) {
 }
 
 TEST(RunCli, StreamsOutputWhileTheProgramRuns) {
-  LiveProcess process({vivarium_binary(), "run", "-c",
-                       "import time\nprint('first')\nt = time.time()\nwhile time.time() - t < 3: pass\nprint('second')"});
+  LiveProcess process(
+      {vivarium_binary(), "run", "-c",
+       "import time\nprint('first')\nt = time.time()\nwhile time.time() - t < 3: pass\nprint('second')"});
   const auto seen = process.read_stdout_until("first\n", 30s);
   EXPECT_NE(seen.find("first\n"), std::string::npos);
   EXPECT_EQ(seen.find("second"), std::string::npos);
@@ -115,10 +120,15 @@ TEST(RunCli, StreamsOutputWhileTheProgramRuns) {
 }
 
 TEST(RunCli, UsageErrorsAreOneLineAndStatusTwo) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"run", "--bogus"}, {"run", "--timeout", "abc", "-c", "1"}, {"run", "--memory-limit", "12X", "-c", "1"},
-           {"run", "/nonexistent/script.py"}, {"run"}, {"nosuchcommand"}, {"run", "--file", "x:../up", "-c", "1"},
-           {"run", "--file", "/nonexistent/data.csv", "-c", "1"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"run", "--bogus"},
+                                             {"run", "--timeout", "abc", "-c", "1"},
+                                             {"run", "--memory-limit", "12X", "-c", "1"},
+                                             {"run", "/nonexistent/script.py"},
+                                             {"run"},
+                                             {"nosuchcommand"},
+                                             {"run", "--file", "x:../up", "-c", "1"},
+                                             {"run", "--file", "/nonexistent/data.csv", "-c", "1"}}) {
     auto result = run_vivarium(args);
     EXPECT_EQ(result.exit_status, 2) << args.back() << ": " << result.err;
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
@@ -149,14 +159,14 @@ TEST(RunCli, CopiesFilesInAndWritesCreatedOrChangedFilesOut) {
   std::ofstream(dir / "edit.txt") << "v1";
   const auto out = dir / "out";
   auto result = run_vivarium({"run", "--file", (dir / "data.csv").string(), "--file",
-                          (dir / "keep.txt").string() + ":inputs/keep.txt", "--file", (dir / "edit.txt").string(),
-                          "--output-dir", out.string(), "-c",
-                          "import os\n"
-                          "rows = open('data.csv').read().splitlines()\n"
-                          "assert open('inputs/keep.txt').read() == 'unchanged'\n"
-                          "open('edit.txt', 'a').write('+v2')\n"
-                          "os.makedirs('results', exist_ok=True)\n"
-                          "open('results/count.txt', 'w').write(str(len(rows)))\n"});
+                              (dir / "keep.txt").string() + ":inputs/keep.txt", "--file", (dir / "edit.txt").string(),
+                              "--output-dir", out.string(), "-c",
+                              "import os\n"
+                              "rows = open('data.csv').read().splitlines()\n"
+                              "assert open('inputs/keep.txt').read() == 'unchanged'\n"
+                              "open('edit.txt', 'a').write('+v2')\n"
+                              "os.makedirs('results', exist_ok=True)\n"
+                              "open('results/count.txt', 'w').write(str(len(rows)))\n"});
   ASSERT_EQ(result.exit_status, 0) << result.err;
   EXPECT_EQ(slurp(out / "results" / "count.txt"), "2");
   EXPECT_EQ(slurp(out / "edit.txt"), "v1+v2");
@@ -166,7 +176,8 @@ TEST(RunCli, CopiesFilesInAndWritesCreatedOrChangedFilesOut) {
 
 TEST(RunCli, OutputFilesAreWrittenEvenWhenTheProgramFails) {
   const fs::path out = fs::path(make_temp_dir()) / "out";
-  auto result = run_vivarium({"run", "--output-dir", out.string(), "-c", "open('saved.txt','w').write('ok')\nraise SystemError('x')"});
+  auto result = run_vivarium(
+      {"run", "--output-dir", out.string(), "-c", "open('saved.txt','w').write('ok')\nraise SystemError('x')"});
   EXPECT_EQ(result.exit_status, 1);
   EXPECT_EQ(slurp(out / "saved.txt"), "ok");
 }
@@ -177,7 +188,8 @@ TEST(RunCli, OutputDirDoesNotFollowHostSymlinks) {
   fs::create_directories(out);
   fs::create_directories(dir / "elsewhere");
   fs::create_directory_symlink(dir / "elsewhere", out / "sub");
-  auto result = run_vivarium({"run", "--output-dir", out.string(), "-c", "import os\nos.makedirs('sub')\nopen('sub/f.txt','w').write('x')"});
+  auto result = run_vivarium(
+      {"run", "--output-dir", out.string(), "-c", "import os\nos.makedirs('sub')\nopen('sub/f.txt','w').write('x')"});
   EXPECT_NE(result.exit_status, 0);
   EXPECT_FALSE(fs::exists(dir / "elsewhere" / "f.txt"));
 }
@@ -211,8 +223,8 @@ TEST(RunCli, VersionNamesEveryComponent) {
 TEST(RunCli, HelpDocumentsEveryRunFlag) {
   auto result = run_vivarium({"run", "--help"});
   EXPECT_EQ(result.exit_status, 0);
-  for (const char* flag : {"-c", "--file", "--output-dir", "--json", "--timeout", "--memory-limit", "--assets",
-                           "--cache-dir", "124"})
+  for (const char* flag :
+       {"-c", "--file", "--output-dir", "--json", "--timeout", "--memory-limit", "--assets", "--cache-dir", "124"})
     EXPECT_NE(result.out.find(flag), std::string::npos) << flag;
 }
 
@@ -252,9 +264,52 @@ TEST(PackagesCli, ListsPackagesVersionsAndPreloads) {
             std::string::npos)
       << result.out;
   EXPECT_NE(result.out.find("not available: numpy"), std::string::npos);
-  auto none = run_vivarium({"packages", "--packages-dir", "/nonexistent/packages"});
+  EXPECT_NE(result.out.find("micropip                         0.9              not used: vivarium has its own "
+                            "offline micropip"),
+            std::string::npos)
+      << result.out;
+  auto none = run_vivarium({"packages", "--packages-dir", "/nonexistent/packages", "--wheels-dir", "/nonexistent/w"});
   EXPECT_EQ(none.exit_status, 0);
   EXPECT_NE(none.out.find("only Python's standard library"), std::string::npos);
+  EXPECT_NE(none.out.find("No wheel folder at /nonexistent/w"), std::string::npos) << none.out;
+}
+
+TEST(PackagesCli, ListsTheWheelFolderAndWhatItCannotUse) {
+  const std::string wheels = std::string(VIVARIUM_TEST_PACKAGES) + "/wheels";
+  auto result = run_vivarium({"packages", "--wheels-dir", wheels});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_NE(result.out.find("Wheel folder: " + wheels + " (6 pure-Python wheels for micropip.install)"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("vivtest_pure                     1.9rc1           vivtest_pure-1.9rc1-py3-none-any.whl"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("vivtest_native-1.0-cp312-cp312-linux_x86_64.whl: not a pure-Python 3 wheel"),
+            std::string::npos)
+      << result.out;
+}
+
+TEST(RunCli, MicropipInstallsFromTheWheelFolder) {
+  const std::string good = std::string(VIVARIUM_TEST_PACKAGES) + "/good";
+  const std::string wheels = std::string(VIVARIUM_TEST_PACKAGES) + "/wheels";
+  auto result = run_vivarium({"run", "--packages-dir", good, "--wheels-dir", wheels, "-c",
+                              "import micropip\nawait micropip.install('vivtest-extra')\n"
+                              "import vivtest_extra\nprint(vivtest_extra.describe())"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "['1.5', 42]\n");
+  // The wheel that cannot be used is named once, with the reason.
+  EXPECT_NE(result.err.find("vivtest_native-1.0-cp312-cp312-linux_x86_64.whl: not a pure-Python 3 wheel"),
+            std::string::npos)
+      << result.err;
+  auto env = run_vivarium({"run", "-c",
+                           "import micropip\nawait micropip.install('vivtest-pure')\n"
+                           "import vivtest_pure\nprint(vivtest_pure.VERSION)"},
+                          {.env = {{"VIVARIUM_WHEELS_DIR", wheels}}});
+  EXPECT_EQ(env.out, "2.0\n") << env.err;
+  auto missing = run_vivarium({"run", "-c", "import micropip\nawait micropip.install('requests')"});
+  EXPECT_EQ(missing.exit_status, 1);
+  EXPECT_NE(missing.err.find("ValueError: Can't find a pure Python 3 wheel for 'requests'"), std::string::npos)
+      << missing.err;
 }
 
 TEST(RunCli, WorksWithStandardDescriptorsClosed) {

@@ -1,0 +1,37 @@
+// The extra wheel folder: pure-Python wheels (any *-py3-none-any.whl) that micropip.install
+// may install besides the package folder's Pyodide wheels. Listed once at start-up; each
+// file's sha256 is measured then, so that a file changed later is refused, not installed.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/interpreter.h"
+
+namespace vivarium::engine {
+
+struct WheelInfo {
+  std::string name, version, file_name;  // name as the file spells it ("my_pkg")
+};
+
+struct WheelFolderListing {
+  PackageFolder folder;              // the usable wheels and their sha256
+  std::vector<WheelInfo> wheels;     // the same, sorted by file name
+  std::vector<std::string> skipped;  // "file: why", for files that cannot be installed
+};
+
+// The parts of a wheel file name, or a message saying why it is not one (PEP 427:
+// name-version[-build]-python-abi-platform.whl).
+struct WheelName {
+  std::string name, version, python_tag, abi_tag, platform_tag;
+};
+std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& file_name);
+
+// Lists dir's *.whl files. A folder that does not exist is "no wheels" (nullopt); one that
+// cannot be read is an error naming it.
+std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const std::filesystem::path& dir);
+
+}  // namespace vivarium::engine
