@@ -39,6 +39,7 @@ bench: build
 	bench/startup.sh
 	bench/cpu.sh
 	bench/server.sh
+	bench/packages.sh
 
 install: build
 	cmake --install $(BUILD_DIR)
