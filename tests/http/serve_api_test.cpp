@@ -40,6 +40,17 @@ TEST(ServeApi, SessionsShareNothing) {
   EXPECT_EQ(other.body["result"]["final_expression"], json::parse("[false, false]"));
 }
 
+TEST(ServeApi, AFreshSessionStartsWithAnEmptyNamespaceAndWarmImports) {
+  // The zygote's warm-up must leave no name behind (only Pyodide's own module-level one),
+  // though the standard-library modules it imported are already loaded.
+  auto fresh = exec_code(shared_server(), "api-fresh",
+                         "[sorted(k for k in globals() if not k.startswith('__')), "
+                         "all(m in __import__('sys').modules for m in ('statistics', 'decimal', 'urllib.parse'))]");
+  EXPECT_EQ(fresh.body["result"]["final_expression"], json::parse(R"([["_pyodide_core"], true])")) << fresh.raw;
+  auto unbound = exec_code(shared_server(), "api-fresh", "statistics.mean([1, 2])");
+  EXPECT_EQ(unbound.body["error"]["exception"], "NameError") << unbound.raw;
+}
+
 TEST(ServeApi, FinalExpressionFollowsTheJsonRules) {
   auto value = [](const std::string& code) {
     return exec_code(shared_server(), "api-final", code).body["result"]["final_expression"];
