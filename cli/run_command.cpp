@@ -13,6 +13,7 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
+#include "server/lockdown.h"
 #include "server/packages.h"
 #include "server/result_json.h"
 
@@ -179,6 +180,13 @@ int run_command(const RunOptions& options) {
     request.on_output = [](engine::OutputStream stream, std::string_view text) {
       write_all(stream == engine::OutputStream::err ? STDERR_FILENO : STDOUT_FILENO, text);
     };
+  }
+  // From here on untrusted code runs. Behind V8's and the host functions' own checks,
+  // close the doors it never needs: network, programs, processes, other processes,
+  // deleting or renaming files, the kernel. Never run it without the filter.
+  if (auto locked = server::install_run_seccomp_filter(); !locked) {
+    say("cannot lock the process down before running the program: " + locked.error());
+    return exit_status::internal;
   }
   const auto result = (*interpreter)->execute(request);
 

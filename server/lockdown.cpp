@@ -23,18 +23,27 @@ void close_inherited_descriptors(int keep) {
   ::syscall(SYS_close_range, static_cast<unsigned>(std::max(keep + 1, 3)), ~0u, 0u);
 }
 
-std::expected<void, std::string> install_session_seccomp_filter() {
-  // Default allow, then deny what a sandboxed session never needs. An allow-list would
-  // be tighter but has to track every syscall V8 and glibc may make; this list closes
-  // the doors to the host: files, network, processes, other processes, the kernel.
+namespace {
+
+// Default allow, then deny what sandboxed code never needs. An allow-list would be
+// tighter but has to track every syscall V8 and glibc may make; these lists close the
+// doors to the host: files, network, processes, other processes, the kernel.
+std::expected<void, std::string> install_seccomp_filter(bool may_open_files) {
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
   if (!ctx) return std::unexpected("seccomp_init failed");
   const auto deny = SCMP_ACT_ERRNO(EPERM);
+  // Opening files and making directories: `vivarium run` still reads wheels and writes
+  // --output-dir after the program; a session gets both from the server instead.
+  const int opening[] = {SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat)};
+  if (!may_open_files)
+    for (int syscall_number : opening)
+      if (seccomp_rule_add(ctx.get(), deny, syscall_number, 0) != 0)
+        return std::unexpected("seccomp rule for syscall " + std::to_string(syscall_number) + " failed");
   const int denied[] = {
-      // host files
-      SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat), SCMP_SYS(open_by_handle_at),
+      // changing host files, or reaching them by other means than a path
+      SCMP_SYS(creat), SCMP_SYS(open_by_handle_at),
       SCMP_SYS(name_to_handle_at), SCMP_SYS(truncate), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename),
-      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(link),
+      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(rmdir), SCMP_SYS(link),
       SCMP_SYS(linkat), SCMP_SYS(symlink), SCMP_SYS(symlinkat), SCMP_SYS(chmod), SCMP_SYS(fchmodat),
       SCMP_SYS(chown), SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(mknod), SCMP_SYS(mknodat), SCMP_SYS(chdir),
       SCMP_SYS(chroot), SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(setxattr),
@@ -76,5 +85,11 @@ std::expected<void, std::string> install_session_seccomp_filter() {
     return std::unexpected(std::string("seccomp_load failed: ") + std::strerror(-rc));
   return {};
 }
+
+}  // namespace
+
+std::expected<void, std::string> install_session_seccomp_filter() { return install_seccomp_filter(false); }
+
+std::expected<void, std::string> install_run_seccomp_filter() { return install_seccomp_filter(true); }
 
 }  // namespace vivarium::server

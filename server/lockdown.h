@@ -1,5 +1,6 @@
-// What a forked session process does to itself before it runs untrusted code: keep only
-// its channel to the server among its file descriptors, then install a seccomp-bpf filter.
+// What a process does to itself before it runs untrusted code. A forked session keeps
+// only its channel to the server among its file descriptors, then installs a seccomp-bpf
+// filter; `vivarium run` installs a looser one.
 #pragma once
 
 #include <expected>
@@ -14,5 +15,11 @@ void close_inherited_descriptors(int keep);
 // open files, create sockets, run programs, create processes, signal other processes,
 // or change the file system; it can still use its existing socket and memory.
 std::expected<void, std::string> install_session_seccomp_filter();
+
+// The same filter for `vivarium run`, which must still open files (wheels on import, the
+// --output-dir it writes after the program) and create directories: everything else
+// stays closed (network, programs, processes, signals to others, deleting, renaming or
+// re-permissioning files, the kernel's interfaces).
+std::expected<void, std::string> install_run_seccomp_filter();
 
 }  // namespace vivarium::server
