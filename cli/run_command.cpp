@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
+#include "server/file_access.h"
 #include "server/lockdown.h"
 #include "server/packages.h"
 #include "server/result_json.h"
@@ -127,6 +129,28 @@ void report_error_on_terminal(const engine::ExecutionResult& result, std::option
   }
 }
 
+// From here on untrusted code runs. Behind V8's and the host functions' own checks, the
+// process gives up what the program never needs: with Landlock (where the kernel has it)
+// it can open only the asset, package and wheel folders, and write only --output-dir;
+// a seccomp filter closes the network, programs, processes, signals to other processes,
+// deleting or renaming files, and the kernel's interfaces.
+std::expected<void, std::string> lock_down(const RunOptions& options, const engine::BootOptions& boot) {
+  server::FileAccess access;
+  access.readable.push_back(boot.assets_dir);
+  if (boot.packages) access.readable.push_back(boot.packages->dir);
+  if (boot.wheels) access.readable.push_back(boot.wheels->dir);
+  if (options.output_dir) {
+    // Created now, so that it can be the one writable folder.
+    std::error_code ec;
+    std::filesystem::create_directories(*options.output_dir, ec);
+    if (ec) return std::unexpected("cannot create output directory " + options.output_dir->string() + ": " + ec.message());
+    access.writable.push_back(*options.output_dir);
+  }
+  ::tzset();  // glibc reads the time zone file once, before it becomes unreadable
+  if (auto restricted = server::restrict_file_access(access); !restricted) return std::unexpected(restricted.error());
+  return server::install_run_seccomp_filter();
+}
+
 }  // namespace
 
 int run_command(const RunOptions& options) {
@@ -181,12 +205,9 @@ int run_command(const RunOptions& options) {
       write_all(stream == engine::OutputStream::err ? STDERR_FILENO : STDOUT_FILENO, text);
     };
   }
-  // From here on untrusted code runs. Behind V8's and the host functions' own checks,
-  // close the doors it never needs: network, programs, processes, other processes,
-  // deleting or renaming files, the kernel. Never run it without the filter.
-  if (auto locked = server::install_run_seccomp_filter(); !locked) {
+  if (auto locked = lock_down(options, boot); !locked) {
     say("cannot lock the process down before running the program: " + locked.error());
-    return exit_status::internal;
+    return locked.error().starts_with("cannot create output directory") ? exit_status::usage : exit_status::internal;
   }
   const auto result = (*interpreter)->execute(request);
 
