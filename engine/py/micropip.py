@@ -378,11 +378,14 @@ class _Wheel:
         return self._bytes
 
     def metadata(self):
-        with zipfile.ZipFile(io.BytesIO(self.bytes())) as archive:
-            names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if len(names) != 1:
-                raise ValueError(f"{self.file_name} has no single .dist-info/METADATA: not a valid wheel")
-            return _parse_metadata(archive.read(names[0]).decode("utf-8", "replace"))
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.bytes())) as archive:
+                names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+                if len(names) != 1:
+                    raise ValueError(f"{self.file_name} has no single .dist-info/METADATA: not a valid wheel")
+                return _parse_metadata(archive.read(names[0]).decode("utf-8", "replace"))
+        except zipfile.BadZipFile as error:
+            raise ValueError(f"{self.file_name} is not a valid wheel: {error}") from None
 
 
 def _folder_wheels():

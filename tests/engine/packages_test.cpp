@@ -216,6 +216,11 @@ TEST(Micropip, InstallsAWheelFromInsideTheSandbox) {
                                       .files = {{wheel, bytes}}});
   ASSERT_FALSE(result.error.has_value()) << result.error->traceback;
   EXPECT_EQ(result.final_expression_json, R"("1.0")");
+  auto broken = interpreter->execute({.code = "await micropip.install('emfs:broken-1.0-py3-none-any.whl')",
+                                      .files = {{"broken-1.0-py3-none-any.whl", "not a zip"}}});
+  ASSERT_TRUE(broken.error.has_value());
+  EXPECT_EQ(broken.error->message,
+            "ValueError: broken-1.0-py3-none-any.whl is not a valid wheel: File is not a zip file");
 }
 
 TEST(Micropip, AWheelChangedAfterStartupIsRefused) {
