@@ -75,6 +75,9 @@
   function packageFolderLock(packagesURL) {
     const lock = JSON.parse(read(packagesURL + "pyodide-lock.json"));
     delete lock.packages?.micropip;
+    // A package that names it as a dependency still loads, with vivarium's in its place.
+    for (const entry of Object.values(lock.packages ?? {}))
+      if (Array.isArray(entry.depends)) entry.depends = entry.depends.filter((name) => name !== "micropip");
     return lock;
   }
 

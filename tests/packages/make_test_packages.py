@@ -97,7 +97,8 @@ def main():
     })
     packages = {
         "vivtest-base": lock_entry(base, "vivtest-base", "1.0", ["vivtest_base"], []),
-        "vivtest-app": lock_entry(app, "vivtest-app", "2.0", ["vivtest_app"], ["vivtest-base"]),
+        # Depends on micropip too, as some official packages may: it must load all the same.
+        "vivtest-app": lock_entry(app, "vivtest-app", "2.0", ["vivtest_app"], ["vivtest-base", "micropip"]),
         "micropip": lock_entry(pyodide_micropip, "micropip", "0.9", ["micropip"], []),
     }
     if "--corrupt" in sys.argv:
