@@ -559,7 +559,8 @@ class _Plan:
                 on_error.destroy()
                 on_message.destroy()
             if errors:
-                raise ValueError("installing from the package folder failed: " + "; ".join(map(str, errors)))
+                details = " ".join(str(message).strip() for message in errors)
+                raise ValueError(f"installing from the package folder failed: {details}")
         site_packages = get_install_dir("site")
         for wheel in self.wheels:
             unpack_buffer(

@@ -257,3 +257,23 @@ TEST(Micropip, VersionsAndMarkersFollowPep440AndPep508) {
   ASSERT_TRUE(bad.error.has_value());
   EXPECT_NE(bad.error->message.find("invalid environment marker"), std::string::npos) << bad.error->message;
 }
+
+TEST(Micropip, TheOfficialLockWithoutItsWheelsSaysWhatIsMissing) {
+  // The npm bundle's lock file is the official distribution's: a folder with only that
+  // file is the real format, with every wheel missing.
+  const fs::path folder = fs::temp_directory_path() / ("vivarium-official-lock-" + std::to_string(::getpid()));
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  fs::copy_file(fs::path(test_support::source_dir()) / "assets" / "pyodide" / "pyodide-lock.json",
+                folder / "pyodide-lock.json");
+  auto listed = server::load_package_folder(folder);
+  ASSERT_TRUE(listed.has_value() && listed->has_value());
+  EXPECT_GT((*listed)->packages.size(), 300u);
+  auto interpreter = boot_with(folder);
+  ASSERT_TRUE(interpreter);
+  const auto missing = error_message(*interpreter, "import micropip\nawait micropip.install('six')");
+  EXPECT_NE(missing.find("ValueError: installing from the package folder failed"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("is listed in pyodide-lock.json but missing from " + folder.string()), std::string::npos)
+      << missing;
+  fs::remove_all(folder);
+}
