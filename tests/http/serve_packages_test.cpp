@@ -3,7 +3,11 @@
 // folder, even in a locked-down session (the server reads the files for it).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "http/http_helpers.h"
+#include "support/subprocess.h"
 
 using namespace vivarium::test_support;
 using nlohmann::json;
@@ -46,4 +50,15 @@ TEST(ServePackages, MicropipInstallsIntoOneLockedDownSessionOnly) {
   auto refused = exec_code(server, "other", "import micropip\nawait micropip.install('https://pypi.org/simple/six')");
   EXPECT_EQ(refused.body["error"]["exception"], "ValueError") << refused.raw;
   EXPECT_NE(refused.body["error"]["message"].get<std::string>().find("no network access"), std::string::npos);
+}
+
+TEST(ServePackages, TheWheelFolderCanComeFromDotenv) {
+  const std::string wheels = std::string(VIVARIUM_TEST_PACKAGES) + "/wheels";
+  const std::filesystem::path dir = make_temp_dir();
+  std::ofstream(dir / ".env") << "VIVARIUM_WHEELS_DIR=" << wheels << "\nPRELOAD=none\n";
+  ServeProcess server({}, {}, dir.string());
+  auto reply = exec_code(server, "dotenv",
+                         "import micropip\nawait micropip.install('vivtest-fancy')\nimport vivtest_fancy\n"
+                         "vivtest_fancy.VERSION");
+  EXPECT_EQ(reply.body["result"]["final_expression"], "1.0") << reply.raw << server.log();
 }
