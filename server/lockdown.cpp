@@ -48,6 +48,9 @@ std::expected<void, std::string> install_seccomp_filter(bool may_open_files) {
       SCMP_SYS(chown), SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(mknod), SCMP_SYS(mknodat), SCMP_SYS(chdir),
       SCMP_SYS(chroot), SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(setxattr),
       SCMP_SYS(lsetxattr), SCMP_SYS(fsetxattr),
+      // the newer mount API, which also reaches files and mounts (with privileges)
+      SCMP_SYS(open_tree), SCMP_SYS(move_mount), SCMP_SYS(fsopen), SCMP_SYS(fsconfig), SCMP_SYS(fsmount),
+      SCMP_SYS(fspick), SCMP_SYS(mount_setattr), SCMP_SYS(fanotify_init),
       // network
       SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
       SCMP_SYS(accept), SCMP_SYS(accept4),
@@ -61,6 +64,12 @@ std::expected<void, std::string> install_seccomp_filter(bool may_open_files) {
       SCMP_SYS(kexec_load), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(io_uring_setup),
       SCMP_SYS(setuid), SCMP_SYS(setgid), SCMP_SYS(setreuid), SCMP_SYS(setregid), SCMP_SYS(setresuid),
       SCMP_SYS(setresgid), SCMP_SYS(setgroups), SCMP_SYS(acct), SCMP_SYS(quotactl), SCMP_SYS(syslog),
+      SCMP_SYS(kexec_file_load), SCMP_SYS(iopl), SCMP_SYS(ioperm), SCMP_SYS(quotactl_fd),
+      // the machine's settings, which a process running as root could otherwise change
+      SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(clock_adjtime), SCMP_SYS(adjtimex),
+      SCMP_SYS(sethostname), SCMP_SYS(setdomainname), SCMP_SYS(vhangup),
+      // other processes' memory and limits
+      SCMP_SYS(process_madvise), SCMP_SYS(migrate_pages), SCMP_SYS(move_pages),
   };
   for (int syscall_number : denied)
     if (seccomp_rule_add(ctx.get(), deny, syscall_number, 0) != 0)
@@ -71,6 +80,10 @@ std::expected<void, std::string> install_seccomp_filter(bool may_open_files) {
   if (seccomp_rule_add(ctx.get(), deny, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) != 0 ||
       seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0)
     return std::unexpected("seccomp rule for clone failed");
+
+  // Resource limits of itself only: glibc always passes pid 0, the caller.
+  if (seccomp_rule_add(ctx.get(), deny, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0)) != 0)
+    return std::unexpected("seccomp rule for prlimit64 failed");
 
   // Signals only to itself.
   const auto self = static_cast<scmp_datum_t>(::getpid());

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "server/file_access.h"
 #include "server/ipc.h"
 #include "server/lockdown.h"
 #include "server/session_protocol.h"
@@ -28,6 +29,13 @@ void session_main(int socket, engine::Interpreter& interpreter) {
         const auto& bytes = reply->message["package"].get_binary();
         return std::string(bytes.begin(), bytes.end());
       });
+  // Landlock with no folder at all: no path on the host can be opened, created or
+  // removed, whatever syscall is used (a second wall behind the seccomp filter; a
+  // kernel without Landlock leaves the filter alone).
+  if (auto restricted = restrict_file_access({}); !restricted) {
+    std::fprintf(stderr, "vivarium session: %s\n", restricted.error().c_str());
+    ::_exit(70);
+  }
   if (auto locked = install_session_seccomp_filter(); !locked) {
     std::fprintf(stderr, "vivarium session: %s\n", locked.error().c_str());
     ::_exit(70);  // never run untrusted code without the filter
