@@ -17,6 +17,15 @@ std::expected<BootSetup, BootSetupFailure> prepare_boot(const BootSettings& sett
   if (!packages) return std::unexpected(BootSetupFailure{BootSetupProblem::packages, packages.error()});
   if (*packages) setup.options.packages = (*packages)->folder;
   setup.wheels_dir = settings.wheels_dir.value_or(default_wheels_dir(*assets));
+  std::error_code ec;
+  if (std::filesystem::equivalent(setup.wheels_dir, setup.packages_dir, ec)) {
+    // Its lock file already lists its wheels; listing them again would hash the whole
+    // distribution at every start and flag every native wheel.
+    setup.skipped_wheels.push_back("(all): the wheel folder is the package folder, whose pyodide-lock.json "
+                                   "already lists its wheels; give --wheels-dir a folder of its own");
+    setup.options.preload = settings.preload;
+    return setup;
+  }
   auto wheels = engine::list_wheel_folder(setup.wheels_dir);
   if (!wheels) return std::unexpected(BootSetupFailure{BootSetupProblem::packages, wheels.error()});
   if (*wheels) {

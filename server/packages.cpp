@@ -62,8 +62,10 @@ std::vector<std::string> parse_package_list(const std::string& text) {
 
 std::string skipped_wheels_warning(const std::vector<std::string>& skipped, const fs::path& dir) {
   if (skipped.empty()) return "";
+  constexpr std::size_t kShown = 10;  // a folder of native wheels should not flood the log
   std::string text = "wheels in " + dir.string() + " that micropip cannot install:";
-  for (const auto& entry : skipped) text += "\n  " + entry;
+  for (std::size_t i = 0; i < skipped.size() && i < kShown; ++i) text += "\n  " + skipped[i];
+  if (skipped.size() > kShown) text += "\n  ... and " + std::to_string(skipped.size() - kShown) + " more";
   return text;
 }
 

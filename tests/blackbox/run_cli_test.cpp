@@ -312,6 +312,16 @@ TEST(RunCli, MicropipInstallsFromTheWheelFolder) {
       << missing.err;
 }
 
+TEST(RunCli, AWheelFolderThatIsThePackageFolderIsNotListedTwice) {
+  const std::string good = std::string(VIVARIUM_TEST_PACKAGES) + "/good";
+  auto result = run_vivarium({"run", "--packages-dir", good, "--wheels-dir", good + "/.", "-c",
+                              "import micropip\nawait micropip.install('vivtest-base')\nimport vivtest_base\n"
+                              "print(vivtest_base.VALUE)"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "42\n");
+  EXPECT_NE(result.err.find("the wheel folder is the package folder"), std::string::npos) << result.err;
+}
+
 TEST(RunCli, WorksWithStandardDescriptorsClosed) {
   auto result = run_process({"/bin/sh", "-c", "\"$0\" run -c 'print(\"ok\")' <&- 2>&-", vivarium_binary()});
   EXPECT_EQ(result.exit_status, 0);

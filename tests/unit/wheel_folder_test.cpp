@@ -1,6 +1,8 @@
 // Listing the extra wheel folder: which files micropip may install, and why others not.
 #include "engine/wheel_folder.h"
 
+#include "server/packages.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -53,4 +55,14 @@ TEST(WheelFolder, ListsPurePythonWheelsWithTheirSha256AndExplainsTheRest) {
 
   EXPECT_FALSE(*list_wheel_folder(dir / "absent")) << "a missing folder means no wheels, not an error";
   fs::remove_all(dir);
+}
+
+TEST(WheelFolder, TheWarningNamesTenWheelsAtMost) {
+  std::vector<std::string> skipped;
+  for (int i = 0; i < 12; ++i) skipped.push_back("native" + std::to_string(i) + ".whl: not a pure-Python 3 wheel");
+  const auto warning = vivarium::server::skipped_wheels_warning(skipped, "/w");
+  EXPECT_NE(warning.find("native9.whl"), std::string::npos);
+  EXPECT_EQ(warning.find("native10.whl"), std::string::npos);
+  EXPECT_NE(warning.find("... and 2 more"), std::string::npos) << warning;
+  EXPECT_EQ(vivarium::server::skipped_wheels_warning({}, "/w"), "");
 }
