@@ -444,8 +444,8 @@ def _installed_version(name):
 
 
 class _Plan:
-    def __init__(self, deps, pre, reinstall):
-        self.deps, self.pre, self.reinstall = deps, pre, reinstall
+    def __init__(self, deps, pre):
+        self.deps, self.pre = deps, pre
         self.lock = _lock_packages()
         self.folder = _folder_wheels()
         self.pyodide_packages = []  # lock keys, for pyodide.loadPackage (which adds their deps)
@@ -494,7 +494,7 @@ class _Plan:
             self._add_dependencies(name, requirement.extras)
             return
         installed = _installed_version(name)
-        if installed is not None and not self.reinstall:
+        if installed is not None:
             if requirement.specifier.contains(installed):
                 self.chosen[name] = installed.text
                 if requirement.extras:  # what an extra needs may be missing still
@@ -595,12 +595,14 @@ async def install(
     requirements: a name with optional extras, version specifiers and markers
     ("pkg[extra]>=1.0; python_version >= '3.8'"), the file name of a wheel in the wheel
     folder, "emfs:/path/to/x.whl" for a wheel inside the sandbox, or a list of these.
-    Pyodide packages of the package folder always come with their dependencies."""
+    Pyodide packages of the package folder always come with their dependencies.
+    credentials and reinstall are accepted for compatibility and change nothing: there is
+    nothing to log in to, and a running interpreter cannot replace a package it has."""
     if index_urls:
         raise _no_network(index_urls)
     if isinstance(requirements, str):
         requirements = [requirements]
-    plan = _Plan(deps, pre, reinstall)
+    plan = _Plan(deps, pre)
     for text in constraints or []:
         try:
             requirement = Requirement(text)
