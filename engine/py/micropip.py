@@ -450,6 +450,7 @@ class _Plan:
         self.folder = _folder_wheels()
         self.pyodide_packages = []  # lock keys, for pyodide.loadPackage (which adds their deps)
         self.wheels = []  # dependencies first
+        self.constraints = {}  # canonical name -> Requirement: versions allowed whoever asks
         self.chosen = {}  # canonical name -> version text, to spot conflicts
         self.requires = {}  # canonical name -> its Requires-Dist lines
         self.extras_done = {}  # canonical name -> extras whose dependencies were added (None: none yet)
@@ -482,6 +483,9 @@ class _Plan:
     def _allows(self, requirement, version):
         if version is None or not requirement.specifier.contains(version):
             return False
+        constraint = self.constraints.get(requirement.name)
+        if constraint is not None and not constraint.specifier.contains(version):
+            return False
         return not version.is_prerelease or self.pre or requirement.specifier.names_prerelease()
 
     def _add_requirement(self, requirement, wanted_by):
@@ -495,7 +499,10 @@ class _Plan:
             return
         installed = _installed_version(name)
         if installed is not None:
-            if requirement.specifier.contains(installed):
+            constraint = self.constraints.get(name)
+            if requirement.specifier.contains(installed) and (
+                constraint is None or constraint.specifier.contains(installed)
+            ):
                 self.chosen[name] = installed.text
                 if requirement.extras:  # what an extra needs may be missing still
                     self.requires[name] = _installed_requirements(name)
@@ -503,7 +510,8 @@ class _Plan:
                     self._add_dependencies(name, requirement.extras)
                 return
             raise ValueError(
-                f"{name} {installed.text} is already installed, and {requirement.text!r} asks for another version: "
+                f"{name} {installed.text} is already installed, and {requirement.text!r}"
+                f"{f' with the constraint {constraint.text!r}' if constraint else ''} asks for another version: "
                 "an interpreter cannot replace a package it has loaded (start a new session)"
             )
         lock_entry = self.lock.get(name)
@@ -605,12 +613,10 @@ async def install(
     plan = _Plan(deps, pre)
     for text in constraints or []:
         try:
-            requirement = Requirement(text)
+            constraint = Requirement(text)
         except ValueError as error:
             raise ValueError(f"invalid constraint: {error}") from None
-        installed = _installed_version(requirement.name)
-        if installed is not None and not requirement.specifier.contains(installed):
-            raise ValueError(f"constraint {text!r} excludes the installed {requirement.name} {installed.text}")
+        plan.constraints[constraint.name] = constraint
     for text in requirements:
         plan.add_text(str(text), keep_going)
     if plan.failures:

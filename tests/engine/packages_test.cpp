@@ -157,10 +157,18 @@ TEST(Micropip, PreReleasesOnlyWhenAskedAndPyodidePackagesFromThePackageFolder) {
   EXPECT_NE(error_message(*interpreter, "import micropip\nawait micropip.install('vivtest-pure>1.5,<2')")
                 .find("(available: 1.0, 1.5, 1.9rc1, 2.0)"),
             std::string::npos);
+  // A constraint limits what any requirement may choose.
+  EXPECT_NE(error_message(*interpreter, "await micropip.install('vivtest-pure', constraints=['vivtest-pure<1.0'])")
+                .find("Can't find a pure Python 3 wheel for 'vivtest-pure'"),
+            std::string::npos);
   EXPECT_EQ(run_ok(*interpreter,
                    "await micropip.install('vivtest-pure>1.5,<2', pre=True)\n"
                    "import vivtest_pure\nvivtest_pure.VERSION"),
             R"("1.9rc1")");
+  const auto excluded =
+      error_message(*interpreter, "await micropip.install('vivtest-pure', constraints=['vivtest-pure==1.0'])");
+  EXPECT_NE(excluded.find("with the constraint 'vivtest-pure==1.0' asks for another version"), std::string::npos)
+      << excluded;
   // A Pyodide package of the package folder, with its dependency; and the folder's own
   // micropip wheel (which would download from PyPI) is never the one imported.
   EXPECT_EQ(run_ok(*interpreter,
