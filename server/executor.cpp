@@ -73,16 +73,21 @@ HttpReply Executor::execute(const ExecInput& input) {
   if (sent) received = ipc::receive(process.socket, deadline);
   // A session may ask for wheels of the package folder while it runs (it cannot open
   // files itself); answer until the result comes.
-  while (received && received->message.contains("read_package")) {
+  while (received && received->message.is_object() && received->message.contains("read_package")) {
     const auto& request = received->message;
-    const auto source = request.value("from", "") == kFromWheelFolder ? engine::WheelSource::wheel_folder
-                                                                      : engine::WheelSource::package_folder;
+    const auto from = request.find("from");
+    const bool from_wheels = from != request.end() && from->is_string() && *from == kFromWheelFolder;
+    const auto source = from_wheels ? engine::WheelSource::wheel_folder : engine::WheelSource::package_folder;
     auto bytes = request["read_package"].is_string()
                      ? packages_.read(source, request["read_package"].get<std::string>())
                      : std::nullopt;
     nlohmann::json answer = nlohmann::json::object();
     if (bytes) answer["package"] = nlohmann::json::binary(std::vector<std::uint8_t>(bytes->begin(), bytes->end()));
-    if (!ipc::send(process.socket, answer)) break;
+    // A session that cannot be answered is out of step with the server: it is reset below.
+    if (auto answered = ipc::send(process.socket, answer); !answered) {
+      received = std::unexpected("cannot answer the session: " + answered.error());
+      break;
+    }
     received = ipc::receive(process.socket, deadline);
   }
   const auto runtime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();

@@ -53,7 +53,9 @@ class Descriptor {
 std::expected<bool, std::string> restrict_file_access(const FileAccess& access) {
   const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
   if (abi < 0) {
-    if (errno == ENOSYS || errno == EOPNOTSUPP) return false;  // no Landlock in this kernel
+    // No Landlock in this kernel (ENOSYS, EOPNOTSUPP), or a container's seccomp profile
+    // that predates it (EPERM): carry on behind the seccomp filter alone.
+    if (errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM) return false;
     return std::unexpected("landlock: " + errno_text());
   }
   const std::uint64_t handled = handled_rights(static_cast<int>(abi));

@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,7 +48,8 @@ std::expected<void, std::string> install_seccomp_filter(bool may_open_files) {
       SCMP_SYS(linkat), SCMP_SYS(symlink), SCMP_SYS(symlinkat), SCMP_SYS(chmod), SCMP_SYS(fchmodat),
       SCMP_SYS(chown), SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(mknod), SCMP_SYS(mknodat), SCMP_SYS(chdir),
       SCMP_SYS(chroot), SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(setxattr),
-      SCMP_SYS(lsetxattr), SCMP_SYS(fsetxattr),
+      SCMP_SYS(lsetxattr), SCMP_SYS(fsetxattr), SCMP_SYS(removexattr), SCMP_SYS(lremovexattr),
+      SCMP_SYS(fremovexattr), SCMP_SYS(utime), SCMP_SYS(utimes), SCMP_SYS(futimesat), SCMP_SYS(utimensat),
       // the newer mount API, which also reaches files and mounts (with privileges)
       SCMP_SYS(open_tree), SCMP_SYS(move_mount), SCMP_SYS(fsopen), SCMP_SYS(fsconfig), SCMP_SYS(fsmount),
       SCMP_SYS(fspick), SCMP_SYS(mount_setattr), SCMP_SYS(fanotify_init),
@@ -70,10 +72,27 @@ std::expected<void, std::string> install_seccomp_filter(bool may_open_files) {
       SCMP_SYS(sethostname), SCMP_SYS(setdomainname), SCMP_SYS(vhangup),
       // other processes' memory and limits
       SCMP_SYS(process_madvise), SCMP_SYS(migrate_pages), SCMP_SYS(move_pages),
+      // memory and queues shared with other processes (System V and POSIX IPC)
+      SCMP_SYS(shmget), SCMP_SYS(shmat), SCMP_SYS(shmctl), SCMP_SYS(msgget), SCMP_SYS(msgsnd), SCMP_SYS(msgrcv),
+      SCMP_SYS(msgctl), SCMP_SYS(semget), SCMP_SYS(semop), SCMP_SYS(semtimedop), SCMP_SYS(semctl),
+      SCMP_SYS(mq_open), SCMP_SYS(mq_unlink), SCMP_SYS(mq_timedsend), SCMP_SYS(mq_timedreceive),
+      SCMP_SYS(mq_notify), SCMP_SYS(mq_getsetattr),
   };
   for (int syscall_number : denied)
     if (seccomp_rule_add(ctx.get(), deny, syscall_number, 0) != 0)
       return std::unexpected("seccomp rule for syscall " + std::to_string(syscall_number) + " failed");
+#if defined(__x86_64__)
+  // Newer than libseccomp 2.5.4 knows, so by number (x86_64): fchmodat2, setxattrat,
+  // removexattrat, file_setattr. They change host files' modes and attributes.
+  for (int syscall_number : {452, 463, 466, 469})
+    if (seccomp_rule_add(ctx.get(), deny, syscall_number, 0) != 0)
+      return std::unexpected("seccomp rule for syscall " + std::to_string(syscall_number) + " failed");
+#endif
+
+  // Typing into the terminal the process shares with its user's shell.
+  for (unsigned long request : {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)})
+    if (seccomp_rule_add(ctx.get(), deny, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, request)) != 0)
+      return std::unexpected("seccomp rule for ioctl failed");
 
   // clone: threads (CLONE_THREAD) are fine, new processes are not. clone3 passes its
   // flags in memory that seccomp cannot read: ENOSYS makes glibc fall back to clone.

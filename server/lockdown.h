@@ -19,7 +19,9 @@ std::expected<void, std::string> install_session_seccomp_filter();
 // The same filter for `vivarium run`, which must still open files (wheels on import, the
 // --output-dir it writes after the program) and create directories: everything else
 // stays closed (network, programs, processes, signals to others, deleting, renaming or
-// re-permissioning files, the kernel's interfaces).
+// re-permissioning files, the kernel's interfaces). Which files it may open, and whether
+// it may write them, is Landlock's part (file_access.h); without Landlock (or with its
+// ABI 1 or 2, before truncation was covered) opening for writing is not restricted.
 std::expected<void, std::string> install_run_seccomp_filter();
 
 }  // namespace vivarium::server

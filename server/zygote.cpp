@@ -136,6 +136,10 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
     ::close(sockets[0]);
     return std::unexpected("the zygote did not fork: " + (reply ? reply->message.dump() : reply.error()));
   }
+  // A session that stops reading (it runs untrusted code) must not block a server
+  // thread in send() for ever: past this, sending fails and the session is reset.
+  const timeval send_timeout{10, 0};
+  ::setsockopt(sockets[0], SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
   SessionProcess process;
   process.pid = reply->message["pid"].get<pid_t>();
   process.pidfd = pidfd_open(process.pid);

@@ -69,7 +69,17 @@ class Version:
             pre_key = (1, *pre)
         post_key = (0, 0) if post is None else (1, post)
         dev_key = (1, 0) if dev is None else (0, dev)
-        self.key = (epoch, release, pre_key, post_key, dev_key)
+        self.is_postrelease = post is not None
+        self.base = (epoch, release)
+        self.public = (epoch, release, pre_key, post_key, dev_key)
+        # A local version sorts after its public one; numeric segments after alphanumeric.
+        self.local = match["local"]
+        local_key = tuple(
+            (1, int(part), "") if part.isdigit() else (0, 0, part.lower())
+            for part in re.split(r"[-_.]", self.local or "")
+            if part
+        )
+        self.key = (*self.public, local_key)
 
     def __eq__(self, other):
         return self.key == other.key
@@ -139,18 +149,24 @@ def _clause_holds(op, text, version):
         matches = _prefix_matches(version, text[:-2])
         return matches if op == "==" else not matches
     wanted = Version(text)
-    if op == "==":
-        return version == wanted
-    if op == "!=":
-        return version != wanted
+    if op in ("==", "!="):
+        # ==1.0 matches 1.0+anything; ==1.0+cpu only that local version.
+        equal = version == wanted if wanted.local else version.public == wanted.public
+        return equal if op == "==" else not equal
     if op == "<":
-        return version < wanted
+        # <V excludes V's own pre-releases, unless V is one (PEP 440).
+        if not wanted.is_prerelease and version.is_prerelease and version.base == wanted.base:
+            return False
+        return version.public < wanted.public
     if op == "<=":
-        return version <= wanted
+        return version.public <= wanted.public
     if op == ">":
-        return wanted < version
+        # >V excludes V's own post-releases, unless V is one (PEP 440).
+        if not wanted.is_postrelease and version.is_postrelease and version.base == wanted.base:
+            return False
+        return wanted.public < version.public
     if op == ">=":
-        return wanted <= version
+        return wanted.public <= version.public
     # ~=X.Y.Z means >=X.Y.Z, ==X.Y.*
     prefix = ".".join(str(part) for part in wanted.release[:-1]) or str(wanted.release[0])
     return wanted <= version and _prefix_matches(version, prefix)
@@ -215,7 +231,8 @@ def _compare(left, op, right, is_extra):
         return left == right
     if op == "!=":
         return left != right
-    raise ValueError(f"cannot compare {left!r} {op} {right!r} in an environment marker")
+    # Not two versions: plain string comparison, as PEP 508 prescribes.
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}.get(op, False)
 
 
 def marker_holds(text, extra=""):
@@ -465,14 +482,14 @@ class _Plan:
         try:
             if text.startswith("emfs:"):
                 path = text[len("emfs:") :]
-                self._add_wheel(_Wheel(os.path.basename(path), lambda: _read_sandbox_wheel(path), text), text)
+                self._add_direct_wheel(_Wheel(os.path.basename(path), lambda: _read_sandbox_wheel(path), text), text)
             elif "://" in text:
                 raise _no_network(text)
             elif text.endswith(".whl"):
                 wheel = _Wheel(text, lambda: _read_host_wheel(text), f"{_WHEEL_DIR}/{text}")  # noqa: F821
                 if text not in _WHEEL_FILES:  # noqa: F821
                     raise ValueError(f"no wheel named {text!r} in this vivarium ({_where_looked()})")
-                self._add_wheel(wheel, text)
+                self._add_direct_wheel(wheel, text)
             else:
                 requirement = Requirement(text)
                 if requirement.applies():  # a marker may rule it out here, as pip does
@@ -480,11 +497,16 @@ class _Plan:
         except ValueError as error:
             self.fail(str(error), keep_going)
 
-    def _allows(self, requirement, version):
+    def _fits(self, requirement, version):
+        """The requirement's and any constraint's specifiers hold for this version."""
         if version is None or not requirement.specifier.contains(version):
             return False
         constraint = self.constraints.get(requirement.name)
-        if constraint is not None and not constraint.specifier.contains(version):
+        return constraint is None or constraint.specifier.contains(version)
+
+    def _allows(self, requirement, version):
+        """_fits, and a pre-release only when asked for (the wheel folder's choice)."""
+        if not self._fits(requirement, version):
             return False
         return not version.is_prerelease or self.pre or requirement.specifier.names_prerelease()
 
@@ -515,7 +537,8 @@ class _Plan:
                 "an interpreter cannot replace a package it has loaded (start a new session)"
             )
         lock_entry = self.lock.get(name)
-        if lock_entry and self._allows(requirement, _parse_version(lock_entry[1]) or Version("0")):
+        # The lock pins one version, pre-release or not: take it when it fits.
+        if lock_entry and self._fits(requirement, _parse_version(lock_entry[1]) or Version("0")):
             self.chosen[name] = lock_entry[1]
             self.pyodide_packages.append(lock_entry[0])
             return
@@ -531,6 +554,20 @@ class _Plan:
             "vivarium has no network access: add the wheel to the wheel folder "
             "(--wheels-dir / VIVARIUM_WHEELS_DIR) or the package folder"
         )
+
+    def _add_direct_wheel(self, wheel, text):
+        """A wheel named by file: it must not clash with what is installed or chosen."""
+        installed = _installed_version(wheel.name)
+        present = installed or _parse_version(self.chosen.get(wheel.name, ""))
+        if present is not None and present == wheel.version:
+            return  # that very version is there already
+        if present is not None:
+            state = "installed" if installed is not None else "chosen"
+            raise ValueError(
+                f"{wheel.name} {present.text} is already {state}, and {text!r} is version {wheel.version.text}: "
+                "an interpreter cannot replace a package it has loaded (start a new session)"
+            )
+        self._add_wheel(wheel, text)
 
     def _add_wheel(self, wheel, text):
         self.chosen[wheel.name] = wheel.version.text

@@ -16,12 +16,6 @@ const PackageFolder& folder_of(const IsolateState& state, WheelSource source) {
   return source == WheelSource::package_folder ? state.packages : state.wheels;
 }
 
-bool inside(const fs::path& path, const fs::path& dir) {
-  if (dir.empty()) return false;
-  const auto rel = path.lexically_relative(dir);
-  return !rel.empty() && !rel.native().starts_with("..");
-}
-
 // Pyodide's shell mode ignores packageBaseUrl and asks for the bare file name of the lock
 // entry; such a name means the package folder.
 fs::path resolve(const IsolateState& state, std::string_view requested) {
@@ -31,6 +25,12 @@ fs::path resolve(const IsolateState& state, std::string_view requested) {
 }  // namespace
 
 std::optional<WheelSource> wheel_source_of(const IsolateState& state, std::string_view requested) {
+  // By the listed file name, not by folder containment: the folders may nest (a wheel
+  // folder inside the package folder, or one that holds the assets).
+  auto listed_in = [](const PackageFolder& folder, const fs::path& path) {
+    return !folder.dir.empty() && path.parent_path() == folder.dir &&
+           folder.sha256_by_file.contains(path.filename().string());
+  };
   const fs::path given = strip_file_scheme(requested);
   if (given.is_relative()) {
     // Relative names other than listed wheels stay with the asset folder.
@@ -39,8 +39,8 @@ std::optional<WheelSource> wheel_source_of(const IsolateState& state, std::strin
     return std::nullopt;
   }
   const fs::path path = given.lexically_normal();
-  if (inside(path, state.packages.dir)) return WheelSource::package_folder;
-  if (inside(path, state.wheels.dir)) return WheelSource::wheel_folder;
+  if (listed_in(state.packages, path)) return WheelSource::package_folder;
+  if (listed_in(state.wheels, path)) return WheelSource::wheel_folder;
   return std::nullopt;
 }
 

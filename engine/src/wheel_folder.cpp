@@ -45,7 +45,13 @@ std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(
   if (ec) return std::unexpected("cannot read the wheel folder " + dir.string() + ": " + ec.message());
   for (const auto& entry : entries) {
     const std::string file = entry.path().filename().string();
-    if (!file.ends_with(".whl") || !entry.is_regular_file(ec)) continue;
+    if (!file.ends_with(".whl")) continue;
+    // The file itself, not a link elsewhere: `run` may open only beneath this folder.
+    if (entry.is_symlink(ec)) {
+      listing.skipped.push_back(file + ": a symbolic link; put the wheel itself in the folder");
+      continue;
+    }
+    if (!entry.is_regular_file(ec)) continue;
     auto parsed = parse_wheel_file_name(file);
     if (!parsed) {
       listing.skipped.push_back(file + ": " + parsed.error());

@@ -206,7 +206,7 @@ TEST(Micropip, OnlyListedPurePythonWheelsOfTheWheelFolderAreReadable) {
       run_ok(*interpreter, "import js\njs.readbuffer('" + dir + "/vivtest_pure-1.0-py3-none-any.whl').byteLength > 0"),
       "true");
   for (const std::string& path :
-       {dir + "/vivtest_native-1.0-cp312-cp312-linux_x86_64.whl", dir + "/../good/pyodide-lock.json",
+       {dir + "/vivtest_native-1.0-cp312-cp312-linux_x86_64.whl", dir + "/../corrupt/pyodide-lock.json",
         dir + "/../wheels/nothing.whl", dir + "/sub/vivtest_pure-1.0-py3-none-any.whl"}) {
     const auto refused = error_message(*interpreter, "import js\njs.readbuffer('" + path + "')");
     EXPECT_NE(refused.find("no such"), std::string::npos) << path << ": " << refused;
@@ -224,6 +224,16 @@ TEST(Micropip, InstallsAWheelFromInsideTheSandbox) {
                                       .files = {{wheel, bytes}}});
   ASSERT_FALSE(result.error.has_value()) << result.error->traceback;
   EXPECT_EQ(result.final_expression_json, R"("1.0")");
+  // Named by file, a version other than the installed one is refused; the same one is a no-op.
+  std::ifstream newer_in(test_packages("wheels") / "vivtest_pure-2.0-py3-none-any.whl", std::ios::binary);
+  const std::string newer((std::istreambuf_iterator<char>(newer_in)), {});
+  auto clash = interpreter->execute({.code = "await micropip.install('emfs:vivtest_pure-2.0-py3-none-any.whl')",
+                                     .files = {{"vivtest_pure-2.0-py3-none-any.whl", newer}}});
+  ASSERT_TRUE(clash.error.has_value());
+  EXPECT_NE(clash.error->message.find("vivtest-pure 1.0 is already installed"), std::string::npos)
+      << clash.error->message;
+  auto again = interpreter->execute({.code = "await micropip.install('emfs:./" + wheel + "')\nvivtest_pure.VERSION"});
+  EXPECT_EQ(again.final_expression_json, R"("1.0")") << (again.error ? again.error->traceback : "");
   auto broken = interpreter->execute({.code = "await micropip.install('emfs:broken-1.0-py3-none-any.whl')",
                                       .files = {{"broken-1.0-py3-none-any.whl", "not a zip"}}});
   ASSERT_TRUE(broken.error.has_value());
@@ -249,18 +259,22 @@ TEST(Micropip, VersionsAndMarkersFollowPep440AndPep508) {
   auto result = test_support::run(
       "import micropip as m\n"
       "V = m.Version\n"
-      "order = ['1.0.dev1', '1.0a1', '1.0a2.post1', '1.0b1', '1.0rc1', '1.0', '1.0.post1', '1.1', '2!0.1']\n"
+      "order = ['1.0.dev1', '1.0a1', '1.0a2.post1', '1.0b1', '1.0rc1', '1.0', '1.0+abc', '1.0+5', '1.0.post1',\n"
+      "         '1.1', '2!0.1']\n"
       "ordered = all(V(a) < V(b) for a, b in zip(order, order[1:]))\n"
       "def ok(spec, version): return m.Specifier(spec).contains(V(version))\n"
       "specs = [ok('==1.0', '1.0.0'), ok('==1.*', '1.9'), ok('!=1.*', '2.0'), ok('~=1.4.2', '1.4.9'),\n"
-      "         ok('~=1.4.2', '1.5'), ok('>=1,<2', '1.5'), ok('(>1.0)', '1.0')]\n"
+      "         ok('~=1.4.2', '1.5'), ok('>=1,<2', '1.5'), ok('(>1.0)', '1.0'),\n"
+      "         ok('>=1.0b1,<2.0', '2.0rc1'), ok('<2.0rc2', '2.0rc1'), ok('>1.0', '1.0.post1'),\n"
+      "         ok('>1.0.post1', '1.0.post2'), ok('==1.0', '1.0+cpu'), ok('==1.0+cpu', '1.0')]\n"
       "markers = [m.marker_holds('python_version >= \"3.8\" and sys_platform == \"emscripten\"'),\n"
       "           m.marker_holds('os_name == \"nt\" or (extra == \"Fancy_Stuff\")', 'fancy-stuff'),\n"
       "           m.marker_holds('\"wasm\" in platform_machine'), m.marker_holds('extra == \"x\"')]\n"
       "[ordered, specs, markers]");
   ASSERT_FALSE(result.error.has_value()) << result.error->traceback;
   EXPECT_EQ(result.final_expression_json,
-            "[true, [true, true, true, true, false, true, false], [true, true, true, false]]");
+            "[true, [true, true, true, true, false, true, false, false, true, false, true, true, false], "
+            "[true, true, true, false]]");
   auto bad = test_support::run("import micropip\nmicropip.marker_holds('python_version >= ')");
   ASSERT_TRUE(bad.error.has_value());
   EXPECT_NE(bad.error->message.find("invalid environment marker"), std::string::npos) << bad.error->message;
@@ -284,4 +298,17 @@ TEST(Micropip, TheOfficialLockWithoutItsWheelsSaysWhatIsMissing) {
   EXPECT_NE(missing.find("is listed in pyodide-lock.json but missing from " + folder.string()), std::string::npos)
       << missing;
   fs::remove_all(folder);
+}
+
+TEST(Micropip, AWheelFolderInsideThePackageFolderWorks) {
+  const fs::path packages = fs::temp_directory_path() / ("vivarium-nested-" + std::to_string(::getpid()));
+  fs::remove_all(packages);
+  fs::copy(test_packages("good"), packages);
+  fs::copy(test_packages("wheels"), packages / "extra");
+  auto interpreter = boot_with(packages, {}, packages / "extra");
+  ASSERT_TRUE(interpreter);
+  EXPECT_EQ(run_ok(*interpreter, "import micropip\nawait micropip.install(['vivtest-pure', 'vivtest-app'])\n"
+                                 "import vivtest_pure, vivtest_app\n[vivtest_pure.VERSION, vivtest_app.answer()]"),
+            R"(["2.0", 42])");
+  fs::remove_all(packages);
 }

@@ -4,7 +4,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -59,6 +62,13 @@ int closed_doors() {
   failures += !denied(::sethostname(hostname, std::strlen(hostname)));
   rlimit limit{};
   failures += !denied(::syscall(SYS_prlimit64, 1, RLIMIT_NOFILE, nullptr, &limit));
+  failures += !denied(::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
+  failures += !denied(::utimensat(AT_FDCWD, "/tmp", nullptr, 0));
+  char byte = 'x';
+  failures += !denied(::ioctl(STDIN_FILENO, TIOCSTI, &byte));
+#if defined(__x86_64__)
+  failures += !denied(::syscall(452, AT_FDCWD, "/tmp/vivarium-lockdown-test-nothing", 0644, 0));  // fchmodat2
+#endif
   // What the process itself needs keeps working: threads, its own limits and signals.
   bool thread_ran = false;
   std::thread([&] { thread_ran = true; }).join();

@@ -36,6 +36,7 @@ TEST(WheelFolder, ListsPurePythonWheelsWithTheirSha256AndExplainsTheRest) {
   write("old-1.0-py2-none-any.whl", "x");
   write("broken.whl", "x");
   write("notes.txt", "not a wheel at all");
+  fs::create_symlink(dir / "a_pkg-1.0-py3-none-any.whl", dir / "linked-1.0-py3-none-any.whl");
 
   auto listing = list_wheel_folder(dir);
   ASSERT_TRUE(listing && *listing);
@@ -47,11 +48,12 @@ TEST(WheelFolder, ListsPurePythonWheelsWithTheirSha256AndExplainsTheRest) {
   EXPECT_EQ((*listing)->folder.sha256_by_file.at("b_pkg-2.0-py2.py3-none-any.whl"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   const auto& skipped = (*listing)->skipped;
-  ASSERT_EQ(skipped.size(), 3u);
+  ASSERT_EQ(skipped.size(), 4u);
   EXPECT_EQ(skipped[0].rfind("broken.whl: not a wheel file name", 0), 0u) << skipped[0];
-  EXPECT_EQ(skipped[1],
+  EXPECT_EQ(skipped[1], "linked-1.0-py3-none-any.whl: a symbolic link; put the wheel itself in the folder");
+  EXPECT_EQ(skipped[2],
             "native-1.0-cp312-cp312-linux_x86_64.whl: not a pure-Python 3 wheel (tags cp312-cp312-linux_x86_64)");
-  EXPECT_EQ(skipped[2].rfind("old-1.0-py2-none-any.whl: not a pure-Python 3 wheel", 0), 0u) << skipped[2];
+  EXPECT_EQ(skipped[3].rfind("old-1.0-py2-none-any.whl: not a pure-Python 3 wheel", 0), 0u) << skipped[3];
 
   EXPECT_FALSE(*list_wheel_folder(dir / "absent")) << "a missing folder means no wheels, not an error";
   fs::remove_all(dir);
