@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -96,8 +97,16 @@ std::expected<Received, std::string> receive(int fd, std::optional<std::chrono::
       !header)
     return std::unexpected(header.error());
   if (length > kMaxMessageBytes) return std::unexpected("message too large");
-  std::string body(length, '\0');
-  if (auto rest = read_exact(fd, body.data(), body.size(), nullptr, deadline); !rest) return std::unexpected(rest.error());
+  // Grown as the bytes arrive: a peer that announces a huge message but does not send
+  // it cannot make us allocate the announced size.
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  std::string body;
+  while (body.size() < length) {
+    const std::size_t offset = body.size();
+    body.resize(offset + std::min<std::size_t>(kChunk, length - offset));
+    if (auto rest = read_exact(fd, body.data() + offset, body.size() - offset, nullptr, deadline); !rest)
+      return std::unexpected(rest.error());
+  }
   received.message = nlohmann::json::from_cbor(body, true, false);
   if (received.message.is_discarded()) return std::unexpected("malformed message");
   return received;
