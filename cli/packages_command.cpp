@@ -36,7 +36,7 @@ namespace {
 
 // The wheel folder's part of the listing; false when the folder cannot be read.
 bool print_wheel_folder(const std::filesystem::path& dir) {
-  auto listing = engine::list_wheel_folder(dir);
+  auto listing = engine::list_wheel_folder(dir, /*measure_sha256=*/false);  // only names are shown
   if (!listing) {
     std::cerr << "vivarium: " << listing.error() << "\n";
     return false;
@@ -56,26 +56,7 @@ bool print_wheel_folder(const std::filesystem::path& dir) {
   return true;
 }
 
-int print_package_folder(const std::filesystem::path& dir, const std::vector<std::string>& preload);
-
-}  // namespace
-
-int packages_command(const PackagesOptions& options) {
-  auto assets = engine::locate_assets(options.assets_dir, std::filesystem::read_symlink("/proc/self/exe"));
-  if (!assets) {
-    std::cerr << "vivarium: " << assets.error() << "\n";
-    return exit_status::internal;
-  }
-  const auto preload = server::parse_package_list(options.preload);
-  const int status =
-      print_package_folder(options.packages_dir.value_or(server::default_packages_dir(*assets)), preload);
-  if (status != exit_status::ok) return status;
-  return print_wheel_folder(options.wheels_dir.value_or(server::default_wheels_dir(*assets))) ? exit_status::ok
-                                                                                              : exit_status::usage;
-}
-
-namespace {
-
+// The package folder's part of the listing; an exit status.
 int print_package_folder(const std::filesystem::path& dir, const std::vector<std::string>& preload) {
   auto folder = server::load_package_folder(dir);
   if (!folder) {
@@ -115,5 +96,19 @@ int print_package_folder(const std::filesystem::path& dir, const std::vector<std
 }
 
 }  // namespace
+
+int packages_command(const PackagesOptions& options) {
+  auto assets = engine::locate_assets(options.assets_dir, std::filesystem::read_symlink("/proc/self/exe"));
+  if (!assets) {
+    std::cerr << "vivarium: " << assets.error() << "\n";
+    return exit_status::internal;
+  }
+  const auto preload = server::parse_package_list(options.preload);
+  const int status =
+      print_package_folder(options.packages_dir.value_or(server::default_packages_dir(*assets)), preload);
+  if (status != exit_status::ok) return status;
+  return print_wheel_folder(options.wheels_dir.value_or(server::default_wheels_dir(*assets))) ? exit_status::ok
+                                                                                              : exit_status::usage;
+}
 
 }  // namespace vivarium::cli

@@ -31,7 +31,9 @@ struct WheelName {
 std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& file_name);
 
 // Lists dir's *.whl files. A folder that does not exist is "no wheels" (nullopt); one that
-// cannot be read is an error naming it.
-std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const std::filesystem::path& dir);
+// cannot be read is an error naming it. Without measure_sha256 each hash is left empty,
+// which no file matches: such a listing names files but cannot boot an interpreter.
+std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const std::filesystem::path& dir,
+                                                                                 bool measure_sha256 = true);
 
 }  // namespace vivarium::engine

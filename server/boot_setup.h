@@ -16,6 +16,9 @@ namespace vivarium::server {
 struct BootSettings {
   std::optional<std::filesystem::path> assets_dir, cache_dir, packages_dir, wheels_dir;
   std::vector<std::string> preload;
+  // Hash the wheel folder's wheels. The server, which only hands wheels on, leaves this
+  // to the zygote, whose sessions check the hashes (hashing twice doubles start-up I/O).
+  bool measure_wheels = true;
 };
 
 struct BootSetup {

@@ -253,7 +253,8 @@ int serve(const ServerConfig& config, const std::filesystem::path& executable) {
   log::set_level(config.log_level);
   // Located once here; the zygote gets the very same folders.
   auto setup =
-      prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.wheels_dir, config.preload});
+      prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.wheels_dir, config.preload,
+                    /*measure_wheels=*/false});
   if (!setup) {
     log::error(setup.error().message);
     return 1;

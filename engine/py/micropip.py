@@ -444,17 +444,13 @@ def _installed_distributions():
     return found
 
 
-def _installed_requirements(name):
+def _requirements_of(dist_info):
+    """The Requires-Dist lines of an installed distribution."""
     try:
-        with open(os.path.join(_installed_distributions()[name][1], "METADATA"), encoding="utf-8") as f:
+        with open(os.path.join(dist_info, "METADATA"), encoding="utf-8") as f:
             return _parse_metadata(f.read()).get("requires-dist", [])
-    except (KeyError, OSError):
+    except OSError:
         return []
-
-
-def _installed_version(name):
-    installed = _installed_distributions().get(name)
-    return _parse_version(installed[0]) if installed else None
 
 
 # --- installing ---------------------------------------------------------------------------
@@ -472,6 +468,8 @@ class _Plan:
         self.requires = {}  # canonical name -> its Requires-Dist lines
         self.extras_done = {}  # canonical name -> extras whose dependencies were added (None: none yet)
         self.failures = []
+        # Nothing is installed while the plan is made: sys.path is scanned once.
+        self.installed = _installed_distributions()
 
     def fail(self, message, keep_going):
         if not keep_going:
@@ -510,6 +508,10 @@ class _Plan:
             return False
         return not version.is_prerelease or self.pre or requirement.specifier.names_prerelease()
 
+    def _installed_version(self, name):
+        installed = self.installed.get(name)
+        return _parse_version(installed[0]) if installed else None
+
     def _add_requirement(self, requirement, wanted_by):
         name = requirement.name
         if name in self.chosen:
@@ -519,7 +521,7 @@ class _Plan:
                                  f"but {wanted_by or 'you'} asked for {requirement.text!r}")
             self._add_dependencies(name, requirement.extras)
             return
-        installed = _installed_version(name)
+        installed = self._installed_version(name)
         if installed is not None:
             constraint = self.constraints.get(name)
             if requirement.specifier.contains(installed) and (
@@ -527,7 +529,7 @@ class _Plan:
             ):
                 self.chosen[name] = installed.text
                 if requirement.extras:  # what an extra needs may be missing still
-                    self.requires[name] = _installed_requirements(name)
+                    self.requires[name] = _requirements_of(self.installed[name][1])
                     self.extras_done[name] = set()
                     self._add_dependencies(name, requirement.extras)
                 return
@@ -557,7 +559,7 @@ class _Plan:
 
     def _add_direct_wheel(self, wheel, text):
         """A wheel named by file: it must not clash with what is installed or chosen."""
-        installed = _installed_version(wheel.name)
+        installed = self._installed_version(wheel.name)
         present = installed or _parse_version(self.chosen.get(wheel.name, ""))
         if present is not None and present == wheel.version:
             return  # that very version is there already

@@ -1,5 +1,7 @@
 #include "engine/wheel_folder.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -36,7 +38,8 @@ std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& f
   return WheelName{parts[0], parts[1], parts[n - 3], parts[n - 2], parts[n - 1]};
 }
 
-std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const fs::path& dir) {
+std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const fs::path& dir,
+                                                                                 bool measure_sha256) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return std::optional<WheelFolderListing>{};
   WheelFolderListing listing;
@@ -62,12 +65,12 @@ std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(
                                 parsed->abi_tag + "-" + parsed->platform_tag + ")");
       continue;
     }
-    auto bytes = detail::read_file(entry.path());
-    if (!bytes) {
+    std::optional<std::string> bytes;
+    if (measure_sha256 ? !(bytes = detail::read_file(entry.path())) : ::access(entry.path().c_str(), R_OK) != 0) {
       listing.skipped.push_back(file + ": cannot be read");
       continue;
     }
-    listing.folder.sha256_by_file[file] = detail::sha256_hex(*bytes);
+    listing.folder.sha256_by_file[file] = bytes ? detail::sha256_hex(*bytes) : std::string();
     listing.wheels.push_back({parsed->name, parsed->version, file});
   }
   std::sort(listing.wheels.begin(), listing.wheels.end(),
