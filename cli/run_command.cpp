@@ -217,7 +217,7 @@ int run_command(const RunOptions& options) {
 
   int status = exit_status_of(result);
   if (options.json) {
-    write_all(STDOUT_FILENO, server::execution_to_json(result).dump() + "\n");
+    write_all(STDOUT_FILENO, server::to_json_text(server::execution_to_json(result)) + "\n");
   } else if (result.error) {
     report_error_on_terminal(result, options.timeout);
   }
