@@ -16,6 +16,7 @@
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
 #include "server/ipc.h"
+#include "server/lockdown.h"
 #include "server/session_process.h"
 
 extern char** environ;
@@ -111,6 +112,7 @@ std::expected<void, std::string> Zygote::start() {
     return std::unexpected("the zygote failed to boot Python: " + why);
   }
   missing_preloads_ = ready->message.value("missing", std::vector<std::string>{});
+  ++generation_;
   return {};
 }
 
@@ -148,13 +150,26 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
 }
 
 std::expected<SessionProcess, std::string> Zygote::fork_session() {
-  if (auto process = request_fork()) return process;
-  // The zygote died (or never started): start a fresh one and try once more.
+  std::uint64_t failed_generation;
   {
     std::lock_guard lock(mutex_);
-    if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
+    failed_generation = generation_;
   }
-  if (auto started = start(); !started) return std::unexpected(started.error());
+  if (auto process = request_fork()) return process;
+  // The zygote died (or never started): start a fresh one and try once more. In a burst
+  // every waiting request sees the same death: only the first restarts it, the others
+  // use the zygote it started (each restarting would kill the one before, one boot each).
+  {
+    std::lock_guard restarting(restart_mutex_);
+    bool still_the_failed_one;
+    {
+      std::lock_guard lock(mutex_);
+      still_the_failed_one = generation_ == failed_generation;
+      if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
+    }
+    if (still_the_failed_one)
+      if (auto started = start(); !started) return std::unexpected(started.error());
+  }
   return request_fork();
 }
 
@@ -165,9 +180,15 @@ constexpr const char* kWarmImports =
 }  // namespace
 
 int zygote_main(int control_fd, const ZygoteOptions& options) {
-  // Die with the server; a server that is already gone leaves nothing to serve.
+  // While it boots (seconds) it reads nothing, so it dies with the thread that spawned
+  // it, which waits in Zygote::start() for the readiness report. A server that is
+  // already gone leaves nothing to serve.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) return 1;
+  // A zygote restarted after a crash is spawned while the server listens and holds
+  // client connections: it must hold none of them (they would keep a client's
+  // connection, or the port after the server died).
+  close_inherited_descriptors(control_fd);
   ::prctl(PR_SET_NAME, "vivarium-zyg");
   auto report_failure = [&](const std::string& why) {
     (void)ipc::send(control_fd, {{"ready", false}, {"error", why}});
@@ -200,6 +221,10 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   ignore.sa_handler = SIG_IGN;
   ignore.sa_flags = SA_NOCLDWAIT;
   ::sigaction(SIGCHLD, &ignore, nullptr);
+  // From here on the control socket's EOF ends the zygote (it reads it in the loop
+  // below). The death signal would fire when the spawning THREAD ends, and a zygote
+  // restarted from a short-lived request thread must outlive that request.
+  ::prctl(PR_SET_PDEATHSIG, 0);
   if (!ipc::send(control_fd, {{"ready", true},
                               {"boot_ms", (*interpreter)->boot_timings().total_ms},
                               {"missing", (*interpreter)->missing_preloads()}}))

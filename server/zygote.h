@@ -53,6 +53,8 @@ class Zygote {
   std::expected<SessionProcess, std::string> request_fork();
   ZygoteOptions options_;
   mutable std::mutex mutex_;
+  std::mutex restart_mutex_;    // one restart at a time, taken before mutex_
+  std::uint64_t generation_ = 0;  // zygotes started so far
   pid_t pid_ = -1;
   int pidfd_ = -1;
   int control_ = -1;

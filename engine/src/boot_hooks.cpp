@@ -79,7 +79,7 @@ void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto& state = IsolateState::of(info.GetIsolate());
   if (state.cache_dir.empty() || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
   const std::string bytes = copy_bytes(info[0]);
-  write_file_atomically(snapshot_path(state), bytes.data(), bytes.size());
+  save_cache_file(state, snapshot_path(state), bytes.data(), bytes.size());
 }
 
 // sleep(ms): blocks without burning CPU (emscripten's own nanosleep busy-waits), in

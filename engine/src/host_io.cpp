@@ -4,8 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <expected>
 
 #include "src/isolate_state.h"
 
@@ -90,21 +91,45 @@ std::shared_ptr<MappedFile> MappedFile::open(const fs::path& path) {
 
 MappedFile::~MappedFile() { ::munmap(const_cast<std::uint8_t*>(data_), size_); }
 
-void write_file_atomically(const fs::path& path, const void* data, std::size_t size) {
+namespace {
+std::expected<void, std::string> write_file_atomically(const fs::path& path, const void* data, std::size_t size) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
+  if (ec) return std::unexpected(ec.message());
   const fs::path temp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return;
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-    if (!out) {
-      fs::remove(temp, ec);
-      return;
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::unexpected(std::string(std::strerror(errno)));
+  const char* bytes = static_cast<const char*>(data);
+  std::size_t written = 0;
+  int error = 0;
+  while (written < size) {
+    const ssize_t n = ::write(fd, bytes + written, size - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = n < 0 ? errno : ENOSPC;
+      break;
     }
+    written += static_cast<std::size_t>(n);
   }
-  fs::rename(temp, path, ec);
-  if (ec) fs::remove(temp, ec);
+  if (::close(fd) != 0 && error == 0) error = errno;  // a full disk may show only here
+  if (error == 0) {
+    fs::rename(temp, path, ec);
+    if (!ec) return {};
+  }
+  fs::remove(temp, ec);
+  return std::unexpected(std::string(std::strerror(error != 0 ? error : EIO)));
+}
+}  // namespace
+
+void save_cache_file(IsolateState& state, const fs::path& path, const void* data, std::size_t size) {
+  if (state.cache_unwritable) return;
+  auto written = write_file_atomically(path, data, size);
+  if (written) return;
+  state.cache_unwritable = true;
+  if (state.notice)
+    state.notice("warning: cannot write the code cache in " + path.parent_path().string() + " (" + written.error() +
+                 "); running uncached, so every start compiles again: make that folder writable, free space on it, "
+                 "or choose another with --cache-dir");
 }
 
 std::optional<fs::path> allowed_host_path(const IsolateState& state, std::string_view requested) {

@@ -52,6 +52,7 @@ struct IsolateState {
   // The one object WebAssembly.compileStreaming accepts: it stands for pyodide.asm.wasm.
   v8::Global<v8::Object> wasm_marker;
   bool wasm_cache_hit = false;
+  bool cache_unwritable = false;  // a cache write failed: the notice was given, no more tries
   std::function<void(std::string_view)> notice;  // slow one-time work is starting
 
   bool heap_exhausted = false;
@@ -93,8 +94,10 @@ class MappedFile {
   const std::uint8_t* data_;
   std::size_t size_;
 };
-// Writes a file atomically (temp + rename); failures are ignored: caches are optional.
-void write_file_atomically(const std::filesystem::path& path, const void* data, std::size_t size);
+// Writes a cache file atomically (temp + rename). Caches are optional: when one cannot
+// be written (a read-only or full folder) the boot goes on uncached, with one notice
+// naming the folder, and writes no further cache file.
+void save_cache_file(IsolateState& state, const std::filesystem::path& path, const void* data, std::size_t size);
 
 // Resolves a path that JS asked for and returns it only when it is a regular file inside
 // the asset folder. Everything else on the host is invisible to JS.

@@ -130,7 +130,7 @@ void write_module_code_caches(v8::Isolate* isolate) {
     auto module = it->second.Get(isolate);
     std::unique_ptr<v8::ScriptCompiler::CachedData> data(
         v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
-    if (data) write_file_atomically(code_cache_path(state, path), data->data, static_cast<std::size_t>(data->length));
+    if (data) save_cache_file(state, code_cache_path(state, path), data->data, static_cast<std::size_t>(data->length));
   }
   state.modules_needing_code_cache.clear();
 }

@@ -20,15 +20,17 @@ fs::path wasm_cache_path(const IsolateState& state, std::uintmax_t wasm_size) {
 // Writes the compiled module to the cache when V8 had to compile it.
 class CacheWriter final : public v8::WasmStreaming::Client {
  public:
-  explicit CacheWriter(fs::path path) : path_(std::move(path)) {}
+  // The state lives as long as the isolate, which outlives the compilation.
+  CacheWriter(IsolateState& state, fs::path path) : state_(state), path_(std::move(path)) {}
   void OnModuleCompiled(v8::CompiledWasmModule module) override {
     auto serialized = module.Serialize();
     if (serialized.size == 0) return;
-    write_file_atomically(path_, serialized.buffer.get(), serialized.size);
-    prune_old_caches(path_.parent_path(), 4);
+    save_cache_file(state_, path_, serialized.buffer.get(), serialized.size);
+    if (!state_.cache_unwritable) prune_old_caches(path_.parent_path(), 4);
   }
 
  private:
+  IsolateState& state_;
   fs::path path_;
 };
 
@@ -56,7 +58,7 @@ void on_compile_streaming(const v8::FunctionCallbackInfo<v8::Value>& info) {
       state.wasm_cache_hit = true;
     } else {
       cached.reset();
-      streaming->SetClient(std::make_shared<CacheWriter>(cache_path));
+      streaming->SetClient(std::make_shared<CacheWriter>(state, cache_path));
       if (state.notice)
         state.notice("compiling Pyodide's WebAssembly for this machine (once per V8 build and memory limit, ~10 s)");
     }

@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 
 ServeProcess::ServeProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
                            std::string working_dir) {
-  std::vector<std::string> argv = {vivarium_binary(), "serve", "--port", "0"};
+  std::vector<std::string> argv = {vivarium_binary(), "serve"};
+  if (std::find(args.begin(), args.end(), "--port") == args.end()) argv.insert(argv.end(), {"--port", "0"});
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> envs;
   for (char** e = environ; *e; ++e) {

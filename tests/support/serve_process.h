@@ -13,7 +13,8 @@ namespace vivarium::test_support {
 
 class ServeProcess {
  public:
-  // Starts `vivarium serve --port 0 <args>` (plus env) and waits until it listens.
+  // Starts `vivarium serve --port 0 <args>` (plus env) and waits until it listens; args
+  // with a --port of their own replace the ephemeral one.
   explicit ServeProcess(std::vector<std::string> args = {}, std::map<std::string, std::string> env = {},
                         std::string working_dir = "");
   ~ServeProcess();
