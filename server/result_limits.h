@@ -15,16 +15,20 @@ struct ResultLimits {
   std::uint64_t max_output_files = 1000;            // number of output files
 };
 
-// Cuts text to limit bytes, ending it with the engine's marker; the marker names the
-// bytes dropped past whatever marker the text already ended with.
-void cut_output(std::string& text, std::uint64_t limit);
+// Room past a limit that an engine-cut text takes for its marker.
+inline constexpr std::uint64_t kMarkerRoom = 96;
+
+// Leaves text of at most limit + room bytes alone; cuts longer text to limit bytes (not
+// inside a UTF-8 character) and ends it with the engine's marker.
+void cut_output(std::string& text, std::uint64_t limit, std::uint64_t room);
 
 // Keeps output files in order while both their number and their total size fit; the
-// ones left out are named in std_err, so the caller knows what is missing and why.
+// ones left out are named in std_err (the first 20, then a count), so the caller knows
+// what is missing and why.
 void apply_output_files_limit(engine::ExecutionResult& result, const ResultLimits& limits);
 
-// Everything: output files first (their notes go to std_err), then std_out and std_err,
-// then the error texts and the final expression, which keeps limit + 1 bytes at most
+// Everything: std_out and std_err, then output files (their notes follow std_err's
+// marker), then the error texts and the final expression, which keeps limit + 1 bytes at most
 // (the final-expression check sees that it was over and replaces it).
 void apply_result_limits(engine::ExecutionResult& result, const ResultLimits& limits);
 

@@ -17,8 +17,9 @@ struct ConfiguredLimits {
 // Bytes an honest session's error fields (message, traceback) may take each; the
 // session cuts them with the output marker past this.
 inline constexpr std::uint64_t kMaxErrorTextBytes = 64 * 1024;
-// Room for CBOR framing, field names, small fields and the truncation markers.
-inline constexpr std::uint64_t kFrameSlack = 64 * 1024;
+// Room for CBOR framing, field names, small fields, the truncation markers and the
+// notes naming left-out output files (20 names of at most 4096 bytes, then a count).
+inline constexpr std::uint64_t kFrameSlack = 256 * 1024;
 // Per output file: its name (validate_sandbox_path allows 255 per component; 4096 in
 // all) and its CBOR wrapping.
 inline constexpr std::uint64_t kMaxPathBytes = 4096;

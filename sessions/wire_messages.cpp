@@ -79,7 +79,8 @@ class Fields {
     if (!value) return std::nullopt;
     if (value->is_number_unsigned()) {
       const auto n = value->get<std::uint64_t>();
-      if (n > static_cast<std::uint64_t>(max)) return std::unexpected(range_error(key, std::to_string(n), min, max));
+      if (n > static_cast<std::uint64_t>(max) || static_cast<std::int64_t>(n) < min)
+        return std::unexpected(range_error(key, std::to_string(n), min, max));
       return static_cast<std::int64_t>(n);
     }
     if (!value->is_number_integer())
@@ -112,7 +113,8 @@ class Fields {
   }
 
   WireError error(WireErrorKind kind, const char* key, const std::string& problem) const {
-    return wire_error(kind, "field '" + std::string(key) + "' of a " + what_ + " message " + problem);
+    const bool vowel = std::string_view("aeiou").find(what_.front()) != std::string_view::npos;
+    return wire_error(kind, "field '" + std::string(key) + "' of " + (vowel ? "an " : "a ") + what_ + " message " + problem);
   }
 
  private:
