@@ -90,7 +90,17 @@ def hostile(mode):
     elif mode == "bad_name_absolute":
         send(result(files=[{"path": "/abs", "data": b"x"}]))
     elif mode == "big_stdout":
-        send(result(std_out="x" * (100 << 20)))
+        # Announced and streamed, not built first: building 100 MiB in Python takes
+        # seconds on a loaded machine, and the header alone must be refused.
+        size = 100 << 20
+        before, after = result(std_out="MARK").split(cbor("MARK"))
+        text_head = head(3, size)
+        with write_lock:
+            write_all(SERVER, struct.pack("<Q", len(before) + len(text_head) + size + len(after)) + before + text_head)
+            chunk = b"x" * (1 << 20)
+            for _ in range(size >> 20):
+                write_all(SERVER, chunk)
+            write_all(SERVER, after)
     elif mode == "drip":
         frame = result(std_out="drip")
         frame = struct.pack("<Q", len(frame)) + frame
