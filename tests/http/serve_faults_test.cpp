@@ -162,10 +162,14 @@ TEST(ServeFaults, AKilledServerLeavesNoProcessAndItsPortIsFreeAtOnce) {
     children.push_back(only_zygote(server));
     ASSERT_GT(children.back(), 0);
     EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
+    // Checked here, before the server's log pipe is drained to its end: a survivor holds
+    // that pipe open, which would hold up this scope's end until it stopped by itself.
+    EXPECT_TRUE(all_gone_within(children, 2000ms)) << "a session process or the zygote outlived the server";
+    for (pid_t pid : children)
+      if (process_alive(pid)) ::kill(pid, SIGKILL);  // leave no spinning orphan behind
     spinning.join();
     sleeping.join();
   }
-  EXPECT_TRUE(all_gone_within(children, 2000ms)) << "a session process or the zygote outlived the server";
   ServeProcess again({"--port", std::to_string(port)});
   EXPECT_EQ(again.port(), port);
   EXPECT_EQ(get(again, "/health").status, 200);
