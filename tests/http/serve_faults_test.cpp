@@ -161,12 +161,14 @@ TEST(ServeFaults, AKilledServerLeavesNoProcessAndItsPortIsFreeAtOnce) {
     ASSERT_EQ(children.size(), 3u);
     children.push_back(only_zygote(server));
     ASSERT_GT(children.back(), 0);
-    EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
-    // Checked here, before the server's log pipe is drained to its end: a survivor holds
-    // that pipe open, which would hold up this scope's end until it stopped by itself.
+    // Not server.stop(): it drains the server's log pipe to its end, which a survivor
+    // holds open, so it would wait for the survivors to stop by themselves.
+    ASSERT_EQ(::kill(server.pid(), SIGKILL), 0);
+    ASSERT_TRUE(all_gone_within({server.pid()}, 5000ms));  // a zombie until stop() reaps it
     EXPECT_TRUE(all_gone_within(children, 2000ms)) << "a session process or the zygote outlived the server";
     for (pid_t pid : children)
       if (process_alive(pid)) ::kill(pid, SIGKILL);  // leave no spinning orphan behind
+    EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
     spinning.join();
     sleeping.join();
   }
