@@ -429,7 +429,7 @@ def print_interval(minute, stats, samples):
 
 
 def verdict(intervals):
-    """Compares the first interval after warm-up with the last (medians of samples)."""
+    """Compares the first full interval after warm-up with the last full one (medians of samples)."""
     if len(intervals) < 3:
         print("\nverdict: too short to judge flatness (need 3 intervals: warm-up, first, last)")
         return True
@@ -484,10 +484,9 @@ def main():
             time.sleep(0.2)
         for thread in threads:
             thread.join(timeout=REQUEST_TIMEOUT + 30)
-        if current:
+        if current:  # a partial interval while the clients wind down: shown, not judged
             current.append(sample(server.pid))
             print_interval((time.monotonic() - start) / 60, stats, current)
-            intervals.append(current)
         hung = sum(thread.is_alive() for thread in threads)
         unexpected = sum(stats.unexpected.values())
         print(f"\ntotal requests {sum(stats.requests.values())}, unexpected {unexpected}, "
