@@ -205,15 +205,18 @@ class Stats:
         self.latencies = defaultdict(list)  # kind -> seconds, this interval
         self.requests = defaultdict(int)  # kind -> total
         self.unexpected = defaultdict(int)  # kind -> total
+        self.unanswered = defaultdict(int)  # kind -> total (dropped, or past the socket timeout)
         self.shown = defaultdict(int)  # kind -> unexpected answers logged
         # Kills not yet answered by a "crashed and reset" reply, as times (monotonic).
         self.kills = []
         self.kills_total = 0
         self.crash_replies = 0
 
-    def record(self, kind, seconds, ok, detail=""):
+    def record(self, kind, seconds, ok, detail="", answered=True):
         with self.lock:
             self.requests[kind] += 1
+            if not answered:
+                self.unanswered[kind] += 1
             self.latencies[kind].append(seconds)
             if not ok:
                 self.unexpected[kind] += 1
@@ -328,6 +331,7 @@ def worker_loop(worker, port, stats, stop_at):
     while time.monotonic() < stop_at:
         time.sleep(rng.uniform(0.5, 1.5) * THINK)
         kind = rng.choices(kinds, weights)[0]
+        attempt_started = time.monotonic()
         try:
             if kind == "delete":
                 started = time.monotonic()
@@ -375,7 +379,7 @@ def worker_loop(worker, port, stats, stop_at):
                 continue
             stats.record(kind, seconds, ok, f"{status} {json.dumps(body)[:400]}")
         except (OSError, http.client.HTTPException) as error:
-            stats.record(kind, 0, False, f"no answer: {error!r}")
+            stats.record(kind, time.monotonic() - attempt_started, False, f"no answer: {error!r}", answered=False)
 
 
 def killer_loop(server_pid, stats, stop_at):
@@ -407,22 +411,25 @@ def print_interval(minute, stats, samples):
     with stats.lock:
         latencies, stats.latencies = stats.latencies, defaultdict(list)
         requests, unexpected = dict(stats.requests), dict(stats.unexpected)
+        unanswered = dict(stats.unanswered)
         kills, crashes = stats.kills_total, stats.crash_replies
     last = samples[-1]
     print(f"\n== {minute:5.1f} min: server RSS {last['server_rss'] / 1024:.0f} MiB, zygote RSS "
           f"{last['zygote_rss'] / 1024:.0f} MiB, total PSS {last['total_pss'] / 1024:.0f} MiB, server fds "
           f"{last['fds']}, processes {last['processes']}; kills {kills}, crash replies {crashes}", flush=True)
-    print(f"{'kind':<9} {'requests':>9} {'unexpected':>10} {'p50 ms':>8} {'p99 ms':>8}  (p50/p99: this interval)")
+    print(f"{'kind':<9} {'requests':>9} {'unexpected':>10} {'unanswered':>10} {'p50 ms':>8} {'p99 ms':>8}"
+          "  (counts: so far; p50/p99: this interval)")
     for kind in list(KINDS) + ["killed"]:
         values = latencies.get(kind, [])
         p50 = percentile(values, 0.5) * 1000
         p99 = percentile(values, 0.99) * 1000
-        print(f"{kind:<9} {requests.get(kind, 0):>9} {unexpected.get(kind, 0):>10} {p50:>8.0f} {p99:>8.0f}")
+        print(f"{kind:<9} {requests.get(kind, 0):>9} {unexpected.get(kind, 0):>10} {unanswered.get(kind, 0):>10} "
+              f"{p50:>8.0f} {p99:>8.0f}")
     sys.stdout.flush()
 
 
 def verdict(intervals):
-    """Compares the first interval after warm-up with the last (medians of samples)."""
+    """Compares the first full interval after warm-up with the last full one (medians of samples)."""
     if len(intervals) < 3:
         print("\nverdict: too short to judge flatness (need 3 intervals: warm-up, first, last)")
         return True
@@ -477,10 +484,9 @@ def main():
             time.sleep(0.2)
         for thread in threads:
             thread.join(timeout=REQUEST_TIMEOUT + 30)
-        if current:
+        if current:  # a partial interval while the clients wind down: shown, not judged
             current.append(sample(server.pid))
             print_interval((time.monotonic() - start) / 60, stats, current)
-            intervals.append(current)
         hung = sum(thread.is_alive() for thread in threads)
         unexpected = sum(stats.unexpected.values())
         print(f"\ntotal requests {sum(stats.requests.values())}, unexpected {unexpected}, "
