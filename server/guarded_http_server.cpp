@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "server/connection_task_queue.h"
@@ -77,6 +78,8 @@ GuardedHttpServer::GuardedHttpServer(const HttpLimits& limits) : limits_(limits)
   const std::size_t max_threads = limits_.max_connections + kReservedConnections;
   new_task_queue = [this, max_threads] { return new ConnectionTaskQueue(max_threads, [this] { stop_connections(); }); };
   set_payload_max_length(limits_.max_body_size);
+  // Only what httplib's Keep-Alive response header announces; our loop enforces it.
+  set_keep_alive_timeout(std::max<time_t>(1, std::chrono::ceil<std::chrono::seconds>(limits_.keep_alive_timeout).count()));
 
   set_socket_options([](socket_t sock) {
     httplib::default_socket_options(sock);  // SO_REUSEADDR, as before
@@ -107,6 +110,7 @@ GuardedHttpServer::GuardedHttpServer(const HttpLimits& limits) : limits_(limits)
                ": " + escape_for_log(what));
     response.status = 500;
     response.headers.clear();
+    response.set_header("Connection", "close");
     response.set_content(
         error_json("internal", "the server failed to answer this request; the detail is in the server log"),
         "application/json");

@@ -149,6 +149,7 @@ void Server::install_routes() {
     auto body = read_body(reader, response, config_.max_body_size);
     if (!body) {
       GuardedHttpServer::close_after_response();  // the rest of the body is still on its way
+      response.set_header("Connection", "close");
       if (body.error().empty()) return reply(response, 400, error_body("validation", "malformed HTTP request"));
       return reply(response, 413, error_body("resource_limit", body.error()));
     }

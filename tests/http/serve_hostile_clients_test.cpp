@@ -134,12 +134,13 @@ TEST(ServeHostileClients, DeepJsonGets400ValidationNamingTheCap) {
   EXPECT_EQ(reply.body["error"]["type"], "validation") << reply.raw;
   EXPECT_NE(reply.raw.find("64"), std::string::npos) << reply.raw;
 
+  // The top object is level 1: with a cap of 4, [[[1]]] under it (levels 2-4) fits.
   ServeProcess shallow({"--preload", "none", "--max-json-depth", "4"});
   auto client4 = client_for(shallow);
-  EXPECT_EQ(to_reply(client4.Post("/exec?sessionId=d", R"({"code": "1", "x": [[[1]]]})", "application/json"))
+  EXPECT_EQ(to_reply(client4.Post("/exec?sessionId=d", R"({"code": "1", "x": [[[[1]]]]})", "application/json"))
                 .body["error"]["type"],
             "validation");
-  EXPECT_EQ(to_reply(client4.Post("/exec?sessionId=d", R"({"code": "1", "x": [[1]]})", "application/json")).status,
+  EXPECT_EQ(to_reply(client4.Post("/exec?sessionId=d", R"({"code": "1", "x": [[[1]]]})", "application/json")).status,
             200);
 }
 
