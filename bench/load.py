@@ -7,7 +7,7 @@ For each server given (--server NAME=BINARY), one after the other: start
   - HALF connections that send half a request's headers and then drip one byte every
     2 s (re-opened likewise),
   - SLEEPERS sessions each running `time.sleep(12)`,
-and, while the sleepers run, time GET /health (a new connection each, every 50 ms)
+and, while the sleepers run (their sessions are created first), time GET /health (a new connection each, every 50 ms)
 and a warm exec in another session (every 100 ms). Prints one table: p50/p99/max of
 both, and how many requests got no answer (no HTTP response within 30 s). The target:
 /health p99 < 50 ms, warm exec p99 < 50 ms, 0 unanswered. Nothing is asserted.
@@ -159,7 +159,16 @@ def measure(name, binary):
         results = {"health": [], "warm": [], "sleep": []}
         lock = threading.Lock()
 
+        results["session start"] = []
+        ready = threading.Barrier(SLEEPERS + 1)
+
         def sleeper(i):
+            # The session exists first (its process is forked), so that what is measured
+            # is 90 sessions running, not 90 being created.
+            seconds, status = request(port, "POST", f"/exec?sessionId=sleep-{i}", exec_body("1"))
+            with lock:
+                results["session start"].append((seconds, status))
+            ready.wait()
             seconds, status = request(port, "POST", f"/exec?sessionId=sleep-{i}",
                                       exec_body(f"import time\ntime.sleep({SLEEP_SECONDS})"),
                                       timeout=SLEEP_SECONDS + ANSWER_TIMEOUT)
@@ -170,6 +179,7 @@ def measure(name, binary):
             sleepers.append(threading.Thread(target=sleeper, args=(i,), daemon=True))
         for t in sleepers:
             t.start()
+        ready.wait()
         time.sleep(1)  # the sleepers are in: from here on, the load is complete
 
         done = threading.Event()
