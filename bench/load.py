@@ -184,11 +184,16 @@ def measure(name, binary):
 
         done = threading.Event()
 
+        window_start = time.perf_counter()
+        slowest = {"health": [], "warm": []}
+
         def probe(kind, period, method, path, body):
             while not done.is_set():
+                at = time.perf_counter() - window_start
                 seconds, status = request(port, method, path, body)
                 with lock:
                     results[kind].append((seconds, status))
+                    slowest[kind] = sorted(slowest[kind] + [(seconds, at)], reverse=True)[:3]
                 time.sleep(max(0.0, period - seconds))
 
         probes = [threading.Thread(target=probe, args=("health", 0.05, "GET", "/health", None)),
@@ -202,6 +207,9 @@ def measure(name, binary):
         for t in probes:
             t.join()
         hostile.close()
+        for kind, samples in slowest.items():
+            text = ", ".join(f"{seconds * 1000:.0f} ms at +{at:.1f} s" for seconds, at in samples)
+            print(f"load.py: {name}: slowest {kind}: {text}", file=sys.stderr)
         return results, hostile.reopened
     finally:
         process.terminate()
