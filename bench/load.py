@@ -53,7 +53,10 @@ def start_server(binary):
         process.kill()
         sys.exit(f"load.py: {binary} did not start listening")
     # Keep draining stderr so the server never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
+    # LOAD_LOG_DIR keeps each server's log there (warnings and errors only).
+    log_dir = os.environ.get("LOAD_LOG_DIR")
+    sink = open(os.path.join(log_dir, os.path.basename(os.path.dirname(binary)) + ".log"), "w") if log_dir else None
+    threading.Thread(target=lambda: [sink and sink.write(line) for line in process.stderr], daemon=True).start()
     return process, port
 
 
