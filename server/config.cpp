@@ -33,6 +33,19 @@ const std::vector<SettingInfo>& server_settings() {
        "Total size of output_files per execution; past it files are left out and listed in std_err"},
       {"MAX_OUTPUT_FILES", "--max-output-files", "N", "1000",
        "Number of output_files per execution; past it files are left out and listed in std_err"},
+      {"HEADER_TIMEOUT_SECONDS", "--header-timeout", "SECONDS", "10",
+       "Seconds a client has to send a request's line and headers, from its first byte; then the connection is "
+       "closed"},
+      {"BODY_TIMEOUT_SECONDS", "--body-timeout", "SECONDS", "60",
+       "Seconds a client has to send a whole request body once its headers are in"},
+      {"WRITE_TIMEOUT_SECONDS", "--write-timeout", "SECONDS", "30",
+       "Seconds a client has to take in a whole response; then the connection is closed"},
+      {"KEEP_ALIVE_TIMEOUT_SECONDS", "--keep-alive-timeout", "SECONDS", "5",
+       "Seconds an open connection may wait for its next request before it is closed"},
+      {"MAX_CONNECTIONS", "--max-connections", "N", "1024",
+       "Client connections open at once; more get HTTP 503 with Retry-After (GET /health still answers)"},
+      {"MAX_JSON_DEPTH", "--max-json-depth", "N", "64",
+       "Deepest nesting of a JSON request body; deeper gets HTTP 400 validation"},
       {"LOG_LEVEL", "--log-level", "LEVEL", "info", "error, warn, info (one line per request) or debug"},
       {"VIVARIUM_ASSETS", "--assets", "DIR", "next to the binary", "The Pyodide bundle folder"},
       {"PYODIDE_CACHE_DIR", "--cache-dir", "DIR", "~/.cache/vivarium", "Where compiled code caches are kept"},
@@ -131,6 +144,26 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     if (!value) return std::unexpected(value.error());
     config.max_output_files = static_cast<std::uint64_t>(*value);
   }
+  for (auto [name, target] : {std::pair{"HEADER_TIMEOUT_SECONDS", &config.header_timeout},
+                               std::pair{"BODY_TIMEOUT_SECONDS", &config.body_timeout},
+                               std::pair{"WRITE_TIMEOUT_SECONDS", &config.write_timeout},
+                               std::pair{"KEEP_ALIVE_TIMEOUT_SECONDS", &config.keep_alive_timeout}}) {
+    if (auto seconds = get(name)) {
+      auto value = parse_seconds(*seconds);
+      if (!value) return std::unexpected(std::string(name) + ": " + value.error());
+      *target = *value;
+    }
+  }
+  if (auto connections = get("MAX_CONNECTIONS")) {
+    auto value = parse_integer("MAX_CONNECTIONS", *connections, 1, 100000);
+    if (!value) return std::unexpected(value.error());
+    config.max_connections = static_cast<int>(*value);
+  }
+  if (auto depth = get("MAX_JSON_DEPTH")) {
+    auto value = parse_integer("MAX_JSON_DEPTH", *depth, 3, 100000);
+    if (!value) return std::unexpected(value.error());
+    config.max_json_depth = static_cast<int>(*value);
+  }
   if (auto level = get("LOG_LEVEL")) {
     if (*level == "error")
       config.log_level = LogLevel::error;
@@ -206,7 +239,13 @@ std::string describe(const ServerConfig& config) {
       << static_cast<double>(config.session_timeout.count()) / 60000 << " min, body "
       << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
       << " per stream, output files " << format_size(config.max_output_files_size) << " in at most "
-      << config.max_output_files << " files";
+      << config.max_output_files << " files, at most "
+      << config.max_connections << " connections (timeouts: headers "
+      << static_cast<double>(config.header_timeout.count()) / 1000 << " s, body "
+      << static_cast<double>(config.body_timeout.count()) / 1000 << " s, response "
+      << static_cast<double>(config.write_timeout.count()) / 1000 << " s, keep-alive "
+      << static_cast<double>(config.keep_alive_timeout.count()) / 1000 << " s), JSON depth "
+      << config.max_json_depth;
   return out.str();
 }
 

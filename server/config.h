@@ -29,6 +29,14 @@ struct ServerConfig {
   std::uint64_t max_output_size = std::uint64_t{1} << 20;         // per stream
   std::uint64_t max_output_files_size = std::uint64_t{50} << 20;  // per execution
   std::uint64_t max_output_files = 1000;                          // per execution
+  // HTTP under hostile clients (docs/http-server.md): one deadline per phase of a
+  // request, however slowly its bytes trickle in.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds keep_alive_timeout{5000};
+  int max_connections = 1024;
+  int max_json_depth = 64;
   LogLevel log_level = LogLevel::info;
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;

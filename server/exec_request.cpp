@@ -14,36 +14,176 @@ bool valid_session_id(const std::string& id) {
   return true;
 }
 
-std::expected<ExecInput, RequestError> parse_exec_request(const std::string& session_id, const std::string& body) {
+namespace {
+
+using json = nlohmann::json;
+
+// A field the request may carry: absent, a string (kept), or some other JSON type.
+struct Field {
+  enum class State { missing, string, other } state = State::missing;
+  std::string text;
+
+  void set(State s, std::string* value = nullptr) {
+    state = s;
+    text.clear();
+    text.shrink_to_fit();
+    if (value != nullptr) text = std::move(*value);
+  }
+};
+
+struct FileEntry {
+  bool is_object = false;
+  Field filename;
+  Field b64_data;
+};
+
+// Collects the fields of an /exec body as nlohmann's parser reports them. Duplicate
+// keys: the last one wins, as with nlohmann's DOM. Everything else is skipped.
+class ExecBodySax {
+ public:
+  explicit ExecBodySax(std::size_t max_depth) : max_depth_(max_depth) {}
+
+  bool top_is_object = false;
+  Field code;
+  enum class Files { missing, null, array, other } files = Files::missing;
+  std::vector<FileEntry> entries;
+  bool too_deep = false;
+
+  bool null() { return value(Field::State::other, nullptr, true); }
+  bool boolean(bool) { return value(Field::State::other); }
+  bool number_integer(json::number_integer_t) { return value(Field::State::other); }
+  bool number_unsigned(json::number_unsigned_t) { return value(Field::State::other); }
+  bool number_float(json::number_float_t, const std::string&) { return value(Field::State::other); }
+  bool string(std::string& text) { return value(Field::State::string, &text); }
+  bool binary(json::binary_t&) { return value(Field::State::other); }
+
+  bool key(std::string& name) {
+    if (name == "code")
+      key_ = Key::code;
+    else if (name == "files")
+      key_ = Key::files;
+    else if (name == "filename")
+      key_ = Key::filename;
+    else if (name == "b64_data")
+      key_ = Key::b64_data;
+    else
+      key_ = Key::other;
+    return true;
+  }
+
+  bool start_object(std::size_t) {
+    if (!enter()) return false;
+    switch (context()) {
+      case Context::root:
+        top_is_object = true;
+        return push(Context::top_object);
+      case Context::files_array:
+        entries.push_back({.is_object = true});
+        return push(Context::file_object);
+      default:
+        value(Field::State::other);
+        return push(Context::skip);
+    }
+  }
+
+  bool start_array(std::size_t) {
+    if (!enter()) return false;
+    if (context() == Context::top_object && key_ == Key::files) {
+      files = Files::array;
+      entries.clear();
+      return push(Context::files_array);
+    }
+    if (context() != Context::root) value(Field::State::other);
+    return push(Context::skip);
+  }
+
+  bool end_object() { return leave(); }
+  bool end_array() { return leave(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  enum class Context : unsigned char { root, top_object, files_array, file_object, skip };
+  enum class Key : unsigned char { code, files, filename, b64_data, other };
+
+  Context context() const { return stack_.empty() ? Context::root : stack_.back(); }
+  bool enter() {
+    if (stack_.size() >= max_depth_) {
+      too_deep = true;
+      return false;  // stops the parser at once
+    }
+    return true;
+  }
+  bool push(Context c) {
+    stack_.push_back(c);
+    return true;
+  }
+  bool leave() {
+    stack_.pop_back();
+    return true;
+  }
+
+  // A value (or the start of a container) at the current position.
+  bool value(Field::State state, std::string* text = nullptr, bool is_null = false) {
+    switch (context()) {
+      case Context::top_object:
+        if (key_ == Key::code) code.set(state, text);
+        if (key_ == Key::files) {
+          files = is_null ? Files::null : Files::other;
+          entries.clear();
+        }
+        break;
+      case Context::files_array:
+        entries.push_back({});
+        break;
+      case Context::file_object:
+        if (key_ == Key::filename) entries.back().filename.set(state, text);
+        if (key_ == Key::b64_data) entries.back().b64_data.set(state, text);
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  std::size_t max_depth_;
+  std::vector<Context> stack_;  // at most max_depth_ entries
+  Key key_ = Key::other;
+};
+
+}  // namespace
+
+std::expected<ExecInput, RequestError> parse_exec_request(const std::string& session_id, const std::string& body,
+                                                          std::size_t max_depth) {
   auto validation = [](std::string message) { return std::unexpected(RequestError{"validation", std::move(message)}); };
   if (session_id.empty()) return validation("sessionId query parameter is required");
   if (!valid_session_id(session_id))
     return validation("sessionId must be 1-128 characters from A-Z a-z 0-9 . _ : -");
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded()) return std::unexpected(RequestError{"parsing", "request body is not valid JSON"});
-  if (!json.is_object()) return validation("request body must be a JSON object");
+  ExecBodySax sax(max_depth);
+  const bool parsed = json::sax_parse(body, &sax, json::input_format_t::json, /*strict=*/true);
+  if (sax.too_deep)
+    return validation("request body nests deeper than the limit of " + std::to_string(max_depth) +
+                      " levels; send a flatter body or raise --max-json-depth");
+  if (!parsed) return std::unexpected(RequestError{"parsing", "request body is not valid JSON"});
+  if (!sax.top_is_object) return validation("request body must be a JSON object");
   ExecInput input;
   input.session_id = session_id;
-  if (!json.contains("code")) return validation("code is required");
-  if (!json["code"].is_string()) return validation("code must be a string");
-  input.code = json["code"].get<std::string>();
+  if (sax.code.state == Field::State::missing) return validation("code is required");
+  if (sax.code.state != Field::State::string) return validation("code must be a string");
+  input.code = std::move(sax.code.text);
   if (input.code.empty()) return validation("code must not be empty");
-  if (json.contains("files") && !json["files"].is_null()) {
-    if (!json["files"].is_array()) return validation("files must be an array");
-    std::size_t index = 0;
-    for (const auto& file : json["files"]) {
-      const std::string where = "files[" + std::to_string(index++) + "]";
-      if (!file.is_object()) return validation(where + " must be an object with filename and b64_data");
-      if (!file.contains("filename") || !file["filename"].is_string())
-        return validation(where + ".filename must be a string");
-      if (!file.contains("b64_data") || !file["b64_data"].is_string())
-        return validation(where + ".b64_data must be a string");
-      auto name = engine::validate_sandbox_path(file["filename"].get<std::string>());
-      if (!name) return validation(where + ".filename: " + name.error());
-      auto data = base64_decode(file["b64_data"].get<std::string>());
-      if (!data) return std::unexpected(RequestError{"parsing", where + ".b64_data: " + data.error()});
-      input.files.push_back({*name, std::move(*data)});
-    }
+  if (sax.files == ExecBodySax::Files::other) return validation("files must be an array");
+  std::size_t index = 0;
+  for (auto& file : sax.entries) {
+    const std::string where = "files[" + std::to_string(index++) + "]";
+    if (!file.is_object) return validation(where + " must be an object with filename and b64_data");
+    if (file.filename.state != Field::State::string) return validation(where + ".filename must be a string");
+    if (file.b64_data.state != Field::State::string) return validation(where + ".b64_data must be a string");
+    auto name = engine::validate_sandbox_path(file.filename.text);
+    if (!name) return validation(where + ".filename: " + name.error());
+    auto data = base64_decode(file.b64_data.text);
+    if (!data) return std::unexpected(RequestError{"parsing", where + ".b64_data: " + data.error()});
+    file.b64_data.set(Field::State::missing);  // frees the text before the next file is decoded
+    input.files.push_back({*name, std::move(*data)});
   }
   return input;
 }

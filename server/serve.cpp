@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 
 #include "server/boot_setup.h"
 #include "server/executor.h"
+#include "server/guarded_http_server.h"
+#include "server/log_escape.h"
 #include "server/logger.h"
 #include "server/packages.h"
 #include "server/result_json.h"
@@ -37,7 +40,47 @@ std::uint64_t resident_bytes(pid_t pid) {
   return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-thread_local Clock::time_point t_request_started;
+HttpLimits http_limits(const ServerConfig& config) {
+  return {config.header_timeout, config.body_timeout,
+          config.write_timeout,  config.keep_alive_timeout,
+          static_cast<std::size_t>(config.max_connections), config.max_body_size};
+}
+
+// Every connection holds a descriptor: the default soft limit of 1024 would end
+// --max-connections 1024 early, with accept() failing. The hard limit is ours to use.
+void raise_descriptor_limit(int max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kReservedConnections + 256;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < wanted)
+    log::warn("open files are limited to " + std::to_string(limit.rlim_cur) + ", fewer than --max-connections " +
+              std::to_string(max_connections) + " needs; raise `ulimit -n`");
+}
+
+// The /exec body, read through httplib's content reader so that a chunked body counts
+// against --max-body-size too (httplib checks only Content-Length). Not reserved from
+// Content-Length: a client announcing 50 MB and sending nothing must cost nothing.
+// An error is the 413 message, or empty when the body was cut short or malformed.
+std::expected<std::string, std::string> read_body(const httplib::ContentReader& reader, httplib::Response& response,
+                                                  std::uint64_t limit) {
+  std::string body;
+  bool over = false;
+  const bool complete = reader([&](const char* data, std::size_t length) {
+    if (body.size() + length > limit) {
+      over = true;
+      return false;
+    }
+    body.append(data, length);
+    return true;
+  });
+  // httplib itself refuses a Content-Length over the limit, with status 413.
+  if (over || response.status == 413) return std::unexpected("request body is larger than the limit of " + format_size(limit));
+  if (!complete) return std::unexpected(std::string());
+  return body;
+}
 
 class Server {
  public:
@@ -49,7 +92,8 @@ class Server {
         registry_(config.max_sessions),
         zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
                               setup_.packages_dir, setup_.wheels_dir, config.preload}),
-        executor_(registry_, zygote_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}) {}
+        executor_(registry_, zygote_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}),
+        http_(http_limits(config)) {}
 
   int run();
 
@@ -63,7 +107,7 @@ class Server {
   SessionRegistry registry_;
   Zygote zygote_;
   Executor executor_;
-  httplib::Server http_;
+  GuardedHttpServer http_;
   std::atomic<bool> stopping_{false};     // a signal asked us to stop
   std::atomic<bool> listen_done_{false};  // no request is in flight any more
   Clock::time_point stop_requested_at_;
@@ -72,24 +116,21 @@ class Server {
 };
 
 void Server::install_routes() {
-  http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  http_.set_payload_max_length(config_.max_body_size);
   http_.set_keep_alive_max_count(1000);
   // httplib writes headers and body separately: without TCP_NODELAY every response on a
   // kept-alive connection waits ~40 ms for Nagle's algorithm and delayed ACKs.
   http_.set_tcp_nodelay(true);
 
-  http_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    t_request_started = Clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
   http_.set_logger([](const httplib::Request& request, const httplib::Response& response) {
-    const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - t_request_started).count();
+    const auto ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - GuardedHttpServer::request_started()).count();
     std::string session = request.get_param_value("sessionId");
     if (session.empty() && request.path.starts_with("/sessions/")) session = request.path.substr(10);
     char line[96];
     std::snprintf(line, sizeof line, " %d %.1fms", response.status, ms);
-    log::info(request.method + " " + request.path + (session.empty() ? "" : " session=" + session) + line);
+    // The path is URL-decoded: "%0a" in it would otherwise start a forged log line.
+    log::info(escape_for_log(request.method) + " " + escape_for_log(request.path) +
+              (session.empty() ? "" : " session=" + escape_for_log(session)) + line);
   });
   // Answers httplib's own errors (413 body too large, 400 malformed, 404) in API form.
   http_.set_error_handler([this](const httplib::Request&, httplib::Response& response) {
@@ -104,8 +145,19 @@ void Server::install_routes() {
       reply(response, response.status, error_body("validation", "malformed HTTP request"));
   });
 
-  http_.Post("/exec", [this](const httplib::Request& request, httplib::Response& response) {
-    auto input = parse_exec_request(request.get_param_value("sessionId"), request.body);
+  http_.Post("/exec", [this](const httplib::Request& request, httplib::Response& response,
+                             const httplib::ContentReader& reader) {
+    auto body = read_body(reader, response, config_.max_body_size);
+    if (!body) {
+      GuardedHttpServer::close_after_response();  // the rest of the body is still on its way
+      response.set_header("Connection", "close");
+      if (body.error().empty()) return reply(response, 400, error_body("validation", "malformed HTTP request"));
+      return reply(response, 413, error_body("resource_limit", body.error()));
+    }
+    auto input = parse_exec_request(request.get_param_value("sessionId"), *body,
+                                    static_cast<std::size_t>(config_.max_json_depth));
+    body->clear();
+    body->shrink_to_fit();
     if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
     auto result = executor_.execute(*input);
     reply(response, result.status, result.body);
@@ -210,6 +262,7 @@ int Server::run() {
     log::warn(warning);
 
   install_routes();
+  raise_descriptor_limit(config_.max_connections);
   int port = config_.port;
   if (port == 0) {
     port = http_.bind_to_any_port(config_.host);
@@ -221,6 +274,7 @@ int Server::run() {
                " (address in use, or not an address of this machine)");
     return 1;
   }
+  if (!http_.prepare_listening_socket()) log::warn("could not widen the listen backlog: bursts may be refused");
   // Said at every log level: how to reach the server and what it enforces.
   log::always("listening on http://" + config_.host + ":" + std::to_string(port));
   log::always("limits: " + describe(config_));
