@@ -19,11 +19,20 @@ namespace {
 using vivarium::fuzz::check;
 using namespace vivarium::server;
 
+// A quoted value cannot hold its own quote (no escapes), so: double quotes, else single
+// ones, else bare; a value with both quotes was unquoted in the file, so it has no
+// surrounding blanks, no " #" and no leading quote, and reads back bare.
+std::string write_value(const std::string& value) {
+  if (value.find('"') == std::string::npos) return '"' + value + '"';
+  if (value.find('\'') == std::string::npos) return '\'' + value + '\'';
+  return value;
+}
+
 std::string write_dotenv(const std::map<std::string, std::string>& values) {
   std::string text;
   // "export " first, always: a key may itself begin with "export ", and the parser
   // strips one prefix.
-  for (const auto& [key, value] : values) text += "export " + key + "=\"" + value + "\"\n";
+  for (const auto& [key, value] : values) text += "export " + key + "=" + write_value(value) + "\n";
   return text;
 }
 
