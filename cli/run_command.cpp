@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "cli/exit_status.h"
@@ -217,7 +218,9 @@ int run_command(const RunOptions& options) {
 
   int status = exit_status_of(result);
   if (options.json) {
-    write_all(STDOUT_FILENO, server::execution_to_json(result).dump() + "\n");
+    // The user's own terminal: only the depth is capped, not the size.
+    const auto body = server::execution_to_json(result, {.max_bytes = std::numeric_limits<std::size_t>::max()});
+    write_all(STDOUT_FILENO, server::to_json_text(body) + "\n");
   } else if (result.error) {
     report_error_on_terminal(result, options.timeout);
   }

@@ -27,7 +27,7 @@ const std::vector<SettingInfo>& server_settings() {
       {"MAX_SESSIONS", "--max-sessions", "N", "100", "Sessions alive at once; more get HTTP 503"},
       {"MAX_BODY_SIZE", "--max-body-size", "SIZE", "50M", "Largest request body; larger gets HTTP 413"},
       {"MAX_OUTPUT_SIZE", "--max-output-size", "SIZE", "1M",
-       "std_out and std_err kept per execution, each; the rest is cut "
+       "std_out and std_err kept per execution, each, and the final expression's JSON; the rest is cut "
        "with a marker"},
       {"MAX_OUTPUT_FILES_SIZE", "--max-output-files-size", "SIZE", "50M",
        "Total size of output_files per execution; past it files are left out and listed in std_err"},

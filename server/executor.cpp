@@ -105,7 +105,7 @@ HttpReply Executor::execute(const ExecInput& input) {
   if (received) {
     auto result = decode_result(received->message);
     if (result.interpreter_lost) reset();
-    return {200, execution_to_json(result)};
+    return {200, execution_to_json(result, {.max_bytes = config_.max_output_size})};
   }
   bool killed_for_memory, ended;
   {

@@ -14,12 +14,19 @@ const char* error_type_name(engine::ErrorKind kind) {
   return "execution";
 }
 
-nlohmann::json execution_to_json(const engine::ExecutionResult& result) {
+std::string to_json_text(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json execution_to_json(const engine::ExecutionResult& result, const FinalExpressionLimits& limits) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& file : result.output_files)
     files.push_back({{"filename", file.path}, {"b64_data", base64_encode(file.data)}});
   nlohmann::json body = {
-      {"final_expression", nlohmann::json::parse(result.final_expression_json, nullptr, false)},
+      // Checked text is one JSON value of bounded depth, so parsing it and writing it
+      // back out cannot recurse deeply.
+      {"final_expression",
+       nlohmann::json::parse(checked_final_expression(result.final_expression_json, limits), nullptr, false)},
       {"output_files", std::move(files)},
       {"std_out", result.std_out},
       {"std_err", result.std_err},

@@ -14,6 +14,7 @@
 #include "server/executor.h"
 #include "server/logger.h"
 #include "server/packages.h"
+#include "server/result_json.h"
 #include "server/units.h"
 
 namespace vivarium::server {
@@ -26,7 +27,7 @@ constexpr auto kShutdownGrace = std::chrono::seconds(10);
 
 void reply(httplib::Response& response, int status, const json& body) {
   response.status = status;
-  response.set_content(body.dump(), "application/json");
+  response.set_content(to_json_text(body), "application/json");
 }
 
 std::uint64_t resident_bytes(pid_t pid) {
