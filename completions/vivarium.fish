@@ -103,6 +103,7 @@ complete -c vivarium -n $serve -l max-sessions -x -d 'Sessions alive at once; mo
 complete -c vivarium -n $serve -l max-body-size -x -d 'Largest request body; larger gets HTTP 413 [env MAX_BODY_SIZE]'
 complete -c vivarium -n $serve -l max-output-size -x -d 'std_out and std_err kept per execution, each [env MAX_OUTPUT_SIZE]'
 complete -c vivarium -n $serve -l max-output-files-size -x -d 'Total size of output_files per execution [env MAX_OUTPUT_FILES_SIZE]'
+complete -c vivarium -n $serve -l max-output-files -x -d 'Number of output_files per execution [env MAX_OUTPUT_FILES]'
 complete -c vivarium -n $serve -l log-level -x -a 'error warn info debug' -d 'What to log [env LOG_LEVEL, default info]'
 complete -c vivarium -n $serve -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder [env VIVARIUM_ASSETS]'
 complete -c vivarium -n $serve -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept [env PYODIDE_CACHE_DIR]'

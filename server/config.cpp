@@ -31,6 +31,8 @@ const std::vector<SettingInfo>& server_settings() {
        "with a marker"},
       {"MAX_OUTPUT_FILES_SIZE", "--max-output-files-size", "SIZE", "50M",
        "Total size of output_files per execution; past it files are left out and listed in std_err"},
+      {"MAX_OUTPUT_FILES", "--max-output-files", "N", "1000",
+       "Number of output_files per execution; past it files are left out and listed in std_err"},
       {"LOG_LEVEL", "--log-level", "LEVEL", "info", "error, warn, info (one line per request) or debug"},
       {"VIVARIUM_ASSETS", "--assets", "DIR", "next to the binary", "The Pyodide bundle folder"},
       {"PYODIDE_CACHE_DIR", "--cache-dir", "DIR", "~/.cache/vivarium", "Where compiled code caches are kept"},
@@ -124,6 +126,11 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     return std::unexpected(r.error());
   if (auto r = size("MAX_OUTPUT_FILES_SIZE", config.max_output_files_size, 1, std::uint64_t{1} << 30); !r)
     return std::unexpected(r.error());
+  if (auto files = get("MAX_OUTPUT_FILES")) {
+    auto value = parse_integer("MAX_OUTPUT_FILES", *files, 0, 100000);
+    if (!value) return std::unexpected(value.error());
+    config.max_output_files = static_cast<std::uint64_t>(*value);
+  }
   if (auto level = get("LOG_LEVEL")) {
     if (*level == "error")
       config.log_level = LogLevel::error;
@@ -208,7 +215,8 @@ std::string describe(const ServerConfig& config) {
       << "), at most " << config.max_sessions << " sessions, idle timeout "
       << static_cast<double>(config.session_timeout.count()) / 60000 << " min, body "
       << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
-      << " per stream, output files " << format_size(config.max_output_files_size);
+      << " per stream, output files " << format_size(config.max_output_files_size) << " in at most "
+      << config.max_output_files << " files";
   return out.str();
 }
 

@@ -28,6 +28,7 @@ struct ServerConfig {
   std::uint64_t max_body_size = std::uint64_t{50} << 20;
   std::uint64_t max_output_size = std::uint64_t{1} << 20;         // per stream
   std::uint64_t max_output_files_size = std::uint64_t{50} << 20;  // per execution
+  std::uint64_t max_output_files = 1000;                          // per execution
   LogLevel log_level = LogLevel::info;
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;

@@ -1,10 +1,13 @@
 #include "server/executor.h"
 
 #include <fstream>
+#include <unistd.h>
 
-#include "server/ipc.h"
+#include "server/logger.h"
 #include "server/result_json.h"
-#include "server/session_protocol.h"
+#include "server/result_limits.h"
+#include "sessions/frame_io.h"
+#include "sessions/wire_messages.h"
 
 namespace vivarium::server {
 namespace {
@@ -31,7 +34,29 @@ nlohmann::json error_body(const std::string& type, const std::string& message) {
 }
 
 Executor::Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config, PackageReader packages)
-    : registry_(registry), zygote_(zygote), config_(config), packages_(std::move(packages)) {}
+    : registry_(registry),
+      zygote_(zygote),
+      config_(config),
+      packages_(std::move(packages)),
+      frames_(session_frame_limits(config_, packages_)) {}
+
+std::uint64_t PackageReader::largest_wheel() const {
+  std::uint64_t largest = 0;
+  for (const auto* folder : {&packages, &wheels}) {
+    if (!*folder) continue;
+    for (const auto& [file_name, sha256] : (*folder)->sha256_by_file) {
+      std::error_code error;
+      const auto size = std::filesystem::file_size((*folder)->dir / file_name, error);
+      if (!error) largest = std::max<std::uint64_t>(largest, size);
+    }
+  }
+  return largest;
+}
+
+sessions::FrameLimits session_frame_limits(const ServerConfig& config, const PackageReader& packages) {
+  return sessions::frame_limits({config.max_body_size, packages.largest_wheel(), config.max_output_size,
+                                 config.max_output_files_size, config.max_output_files});
+}
 
 std::optional<std::string> PackageReader::read(engine::WheelSource source, const std::string& file_name) const {
   const auto& folder = source == engine::WheelSource::package_folder ? packages : wheels;
@@ -66,30 +91,33 @@ HttpReply Executor::execute(const ExecInput& input) {
   }
 
   const auto started = Clock::now();
-  SessionLimits limits{config_.execution_timeout, config_.max_output_size, config_.max_output_files_size};
-  auto sent = ipc::send(process.socket, encode_request(input.code, input.files, limits));
-  std::expected<ipc::Received, std::string> received = std::unexpected(sent ? "" : sent.error());
+  // One deadline for the whole exchange, sends included: a session that stops reading
+  // or drips its result cannot hold this thread past it.
   const auto deadline = started + config_.execution_timeout + kServerGrace;
-  if (sent) received = ipc::receive(process.socket, deadline);
-  // A session may ask for wheels of the package folder while it runs (it cannot open
-  // files itself); answer until the result comes.
-  while (received && received->message.is_object() && received->message.contains("read_package")) {
-    const auto& request = received->message;
-    const auto from = request.find("from");
-    const bool from_wheels = from != request.end() && from->is_string() && *from == kFromWheelFolder;
-    const auto source = from_wheels ? engine::WheelSource::wheel_folder : engine::WheelSource::package_folder;
-    auto bytes = request["read_package"].is_string()
-                     ? packages_.read(source, request["read_package"].get<std::string>())
-                     : std::nullopt;
-    nlohmann::json answer = nlohmann::json::object();
-    if (bytes) answer["package"] = nlohmann::json::binary(std::vector<std::uint8_t>(bytes->begin(), bytes->end()));
-    // A session that cannot be answered is out of step with the server: it is reset below.
-    if (auto answered = ipc::send(process.socket, answer); !answered) {
-      received = std::unexpected("cannot answer the session: " + answered.error());
-      break;
+  const ResultLimits limits{config_.max_output_size, config_.max_output_files_size, config_.max_output_files};
+  auto exchange = [&]() -> std::expected<engine::ExecutionResult, sessions::WireError> {
+    const sessions::ExecRequest request{input.code,          input.files,       config_.execution_timeout,
+                                        limits.max_output_bytes, limits.max_output_files_bytes,
+                                        limits.max_output_files};
+    if (auto sent = sessions::send_frame(process.socket, sessions::encode(request), deadline); !sent)
+      return std::unexpected(sent.error());
+    for (;;) {
+      auto frame = sessions::receive_frame(process.socket, frames_.from_session, deadline);
+      if (!frame) return std::unexpected(frame.error());
+      if (frame->passed_fd >= 0) ::close(frame->passed_fd);  // sessions pass none
+      auto message = sessions::decode_from_session(frame->body);
+      if (!message) return std::unexpected(message.error());
+      if (auto* done = std::get_if<sessions::ExecResult>(&*message)) return std::move(done->result);
+      if (std::holds_alternative<sessions::OutputChunk>(*message)) continue;  // streaming comes in a later issue
+      // A session asks for wheels of the package folders while it runs (it cannot open
+      // files itself).
+      const auto& asked = std::get<sessions::PackageRequest>(*message);
+      const sessions::PackageReply reply{packages_.read(asked.source, asked.file_name)};
+      if (auto answered = sessions::send_frame(process.socket, sessions::encode(reply), deadline); !answered)
+        return std::unexpected(answered.error());
     }
-    received = ipc::receive(process.socket, deadline);
-  }
+  };
+  auto received = exchange();
   const auto runtime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
 
   // Replaces the session's process with nothing: the next execution forks a fresh one.
@@ -103,9 +131,10 @@ HttpReply Executor::execute(const ExecInput& input) {
   };
 
   if (received) {
-    auto result = decode_result(received->message);
-    if (result.interpreter_lost) reset();
-    return {200, execution_to_json(result, {.max_bytes = config_.max_output_size})};
+    // The session applied these limits already, unless it left the engine's path.
+    apply_result_limits(*received, limits);
+    if (received->interpreter_lost) reset();
+    return {200, execution_to_json(*received, {.max_bytes = config_.max_output_size})};
   }
   bool killed_for_memory, ended;
   {
@@ -117,9 +146,17 @@ HttpReply Executor::execute(const ExecInput& input) {
   if (ended) return {409, error_body("validation", "the session was deleted during this execution")};
   if (killed_for_memory)
     return reset_reply("resource_limit", "the session went over its memory limit and was reset", runtime_ms);
-  if (received.error() == "timeout")
+  using sessions::WireErrorKind;
+  const auto& failure = received.error();
+  if (failure.kind == WireErrorKind::timeout)
     return reset_reply("timeout", "the execution did not stop after the time limit; the session was reset", runtime_ms);
-  return reset_reply("execution", "the session process crashed and was reset (" + received.error() + ")", runtime_ms);
+  if (failure.kind == WireErrorKind::closed || failure.kind == WireErrorKind::io)
+    return reset_reply("execution", "the session process crashed and was reset (" + failure.message + ")", runtime_ms);
+  // Only a session that left the engine's own path can send such a frame.
+  log::warn("session process " + std::to_string(process.pid) + " sent a bad frame (" +
+            sessions::wire_error_kind_name(failure.kind) + ": " + failure.message + "); it was killed and reset");
+  return reset_reply("execution", "the session process sent a message that cannot be decoded and was reset",
+                     runtime_ms);
 }
 
 }  // namespace vivarium::server

@@ -9,6 +9,7 @@
 #include "server/exec_request.h"
 #include "server/session_registry.h"
 #include "server/zygote.h"
+#include "sessions/frame_limits.h"
 
 namespace vivarium::server {
 
@@ -24,7 +25,11 @@ nlohmann::json error_body(const std::string& type, const std::string& message);
 struct PackageReader {
   std::optional<engine::PackageFolder> packages, wheels;
   std::optional<std::string> read(engine::WheelSource source, const std::string& file_name) const;
+  std::uint64_t largest_wheel() const;  // bytes, 0 without wheels; bounds the frames sent to a session
 };
+
+// The frame limits of both directions for this configuration (docs/wire-protocol.md).
+sessions::FrameLimits session_frame_limits(const ServerConfig& config, const PackageReader& packages);
 
 class Executor {
  public:
@@ -36,6 +41,7 @@ class Executor {
   Zygote& zygote_;
   const ServerConfig& config_;
   PackageReader packages_;
+  sessions::FrameLimits frames_;
 };
 
 }  // namespace vivarium::server

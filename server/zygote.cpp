@@ -8,15 +8,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
-#include "server/ipc.h"
 #include "server/session_process.h"
+#include "sessions/frame_io.h"
+#include "sessions/frame_limits.h"
+#include "sessions/wire_messages.h"
 
 extern char** environ;
 
@@ -99,10 +104,14 @@ std::expected<void, std::string> Zygote::start() {
   pid_ = child;
   pidfd_ = pidfd_open(child);
   control_ = sockets[0];
-  auto ready = ipc::receive(control_, std::chrono::steady_clock::now() + kBootLimit);
-  if (!ready || !ready->message.value("ready", false)) {
-    std::string why = ready ? ready->message.value("error", std::string("no readiness report"))
-                            : "it exited before booting (" + ready.error() + ")";
+  auto frame = sessions::receive_frame(control_, sessions::kZygoteFrameLimit, std::chrono::steady_clock::now() + kBootLimit);
+  std::expected<sessions::ZygoteReport, sessions::WireError> report =
+      frame ? sessions::decode_zygote_report(frame->body) : std::unexpected(frame.error());
+  if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
+  if (!report || !std::holds_alternative<sessions::ZygoteReady>(*report)) {
+    std::string why = !frame    ? "it exited before booting (" + frame.error().message + ")"
+                      : !report ? "its readiness report cannot be decoded (" + report.error().message + ")"
+                                : std::get<sessions::ZygoteFailed>(*report).error;
     send_signal(pidfd_, pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     ::close(control_);
@@ -110,7 +119,7 @@ std::expected<void, std::string> Zygote::start() {
     pid_ = pidfd_ = control_ = -1;
     return std::unexpected("the zygote failed to boot Python: " + why);
   }
-  missing_preloads_ = ready->message.value("missing", std::vector<std::string>{});
+  missing_preloads_ = std::get<sessions::ZygoteReady>(*report).missing_preloads;
   return {};
 }
 
@@ -125,23 +134,26 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   int sockets[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
     return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
-  auto sent = ipc::send(control_, {{"fork", true}}, sockets[1]);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto sent = sessions::send_frame(control_, sessions::encode(sessions::ForkRequest{}), deadline, sockets[1]);
   ::close(sockets[1]);
   if (!sent) {
     ::close(sockets[0]);
-    return std::unexpected("the zygote is gone: " + sent.error());
+    return std::unexpected("the zygote is gone: " + sent.error().message);
   }
-  auto reply = ipc::receive(control_, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  if (!reply || !reply->message.contains("pid")) {
+  auto frame = sessions::receive_frame(control_, sessions::kZygoteFrameLimit, deadline);
+  std::expected<sessions::ForkOutcome, sessions::WireError> outcome =
+      frame ? sessions::decode_fork_outcome(frame->body) : std::unexpected(frame.error());
+  if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
+  if (!outcome || !std::holds_alternative<sessions::ForkReply>(*outcome)) {
     ::close(sockets[0]);
-    return std::unexpected("the zygote did not fork: " + (reply ? reply->message.dump() : reply.error()));
+    return std::unexpected("the zygote did not fork: " +
+                           (outcome ? std::get<sessions::ForkFailed>(*outcome).error : outcome.error().message));
   }
-  // A session that stops reading (it runs untrusted code) must not block a server
-  // thread in send() for ever: past this, sending fails and the session is reset.
-  const timeval send_timeout{10, 0};
-  ::setsockopt(sockets[0], SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+  // No send timeout on the socket: every exchange with the session has one deadline
+  // (executor.cpp), which sends honour as well.
   SessionProcess process;
-  process.pid = reply->message["pid"].get<pid_t>();
+  process.pid = std::get<sessions::ForkReply>(*outcome).pid;
   process.pidfd = pidfd_open(process.pid);
   process.socket = sockets[0];
   return process;
@@ -162,6 +174,33 @@ namespace {
 constexpr const char* kWarmImports =
     "'calendar', 'csv', 'datetime', 'decimal', 'fractions', 'html', 'pprint', 'statistics', 'urllib.parse', "
     "'uuid', 'zoneinfo'";
+
+// TEST-ONLY (docs/wire-protocol.md): names a program that stands between the server and
+// a real session, to send the server frames no real session sends.
+constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
+
+// In the forked child: a real session runs in a grandchild on an inner socket, and this
+// process becomes the program, with the server's socket on fd 3 and the real session's
+// on fd 4. It relays (or not) as it likes. The server sees only this process.
+[[noreturn]] void run_fake_session(const char* program, int server_socket, engine::Interpreter& interpreter) {
+  int inner[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inner) != 0) ::_exit(71);
+  const pid_t real = ::fork();
+  if (real < 0) ::_exit(71);
+  if (real == 0) {
+    ::close(server_socket);
+    ::close(inner[0]);
+    session_main(inner[1], interpreter);
+  }
+  // Out of the way of 3 and 4 first, so that neither dup2 overwrites the other.
+  const int to_server = ::fcntl(server_socket, F_DUPFD, 10);
+  const int to_real = ::fcntl(inner[0], F_DUPFD, 10);
+  if (to_server < 0 || to_real < 0 || ::dup2(to_server, 3) < 0 || ::dup2(to_real, 4) < 0) ::_exit(71);
+  ::execl(program, program, static_cast<char*>(nullptr));
+  std::fprintf(stderr, "vivarium zygote: cannot run the test-only fake session %s: %s\n", program, std::strerror(errno));
+  ::_exit(127);
+}
+
 }  // namespace
 
 int zygote_main(int control_fd, const ZygoteOptions& options) {
@@ -170,7 +209,7 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   if (::getppid() == 1) return 1;
   ::prctl(PR_SET_NAME, "vivarium-zyg");
   auto report_failure = [&](const std::string& why) {
-    (void)ipc::send(control_fd, {{"ready", false}, {"error", why}});
+    (void)sessions::send_frame(control_fd, sessions::encode(sessions::ZygoteFailed{why}));
     return 1;
   };
   engine::RuntimeOptions runtime;
@@ -200,27 +239,33 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   ignore.sa_handler = SIG_IGN;
   ignore.sa_flags = SA_NOCLDWAIT;
   ::sigaction(SIGCHLD, &ignore, nullptr);
-  if (!ipc::send(control_fd, {{"ready", true},
-                              {"boot_ms", (*interpreter)->boot_timings().total_ms},
-                              {"missing", (*interpreter)->missing_preloads()}}))
-    return 1;
+  const sessions::ZygoteReady ready{static_cast<std::int64_t>((*interpreter)->boot_timings().total_ms),
+                                    (*interpreter)->missing_preloads()};
+  if (!sessions::send_frame(control_fd, sessions::encode(ready))) return 1;
 
+  const char* fake_session = std::getenv(kFakeSessionVariable);
   for (;;) {
-    auto request = ipc::receive(control_fd);
+    auto request = sessions::receive_frame(control_fd, sessions::kZygoteFrameLimit);
     if (!request) return 0;  // the server went away
     const int session_socket = request->passed_fd;
-    if (session_socket < 0) continue;
+    if (session_socket < 0 || !sessions::decode_fork_request(request->body)) {
+      if (session_socket >= 0) ::close(session_socket);
+      if (!sessions::send_frame(control_fd, sessions::encode(sessions::ForkFailed{"not a fork request"}))) return 1;
+      continue;
+    }
     const pid_t child = ::fork();
     if (child == 0) {
       ::close(control_fd);
+      if (fake_session && *fake_session) run_fake_session(fake_session, session_socket, **interpreter);
       session_main(session_socket, **interpreter);
     }
     ::close(session_socket);
     if (child < 0) {
-      if (!ipc::send(control_fd, {{"error", std::string("fork failed: ") + std::strerror(errno)}})) return 1;
+      const sessions::ForkFailed failed{std::string("fork failed: ") + std::strerror(errno)};
+      if (!sessions::send_frame(control_fd, sessions::encode(failed))) return 1;
       continue;
     }
-    if (!ipc::send(control_fd, {{"pid", child}})) return 0;
+    if (!sessions::send_frame(control_fd, sessions::encode(sessions::ForkReply{child}))) return 0;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/assets.h"
+#include "engine/output_marker.h"
 #include "engine/runtime.h"
 #include "src/boot_hooks.h"
 #include "src/capped_allocator.h"
@@ -350,7 +351,7 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
   }
   state.output = nullptr;
   auto mark_truncation = [](std::string& text, std::size_t dropped) {
-    if (dropped > 0) text += "\n[vivarium: output truncated, " + std::to_string(dropped) + " more bytes dropped]\n";
+    if (dropped > 0) text += output_truncation_marker(dropped);
   };
   mark_truncation(result.std_out, dropped_out);
   mark_truncation(result.std_err, dropped_err);

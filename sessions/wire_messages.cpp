@@ -1,0 +1,411 @@
+#include "sessions/wire_messages.h"
+
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/sandbox_path.h"
+#include "sessions/cbor_depth.h"
+#include "sessions/frame_limits.h"
+
+namespace vivarium::sessions {
+namespace {
+
+using json = nlohmann::json;
+
+// Room for the marker the session appends when it cuts an error text.
+constexpr std::size_t kMarkerRoom = 128;
+
+#define WIRE_TRY(name, expression)                                       \
+  auto name##_checked = (expression);                                    \
+  if (!name##_checked) return std::unexpected(name##_checked.error());   \
+  auto name = std::move(*name##_checked)
+
+json bytes_value(const std::string& data) {
+  return json::binary(std::vector<std::uint8_t>(data.begin(), data.end()));
+}
+
+Bytes to_frame(const json& message) { return json::to_cbor(message); }
+
+// One message's fields, read with every check; errors name the message and the field.
+class Fields {
+ public:
+  Fields(const json& object, std::string what) : object_(object), what_(std::move(what)) {}
+
+  std::expected<const json*, WireError> find(const char* key, bool required) const {
+    const auto it = object_.find(key);
+    if (it == object_.end()) {
+      if (required) return std::unexpected(error(WireErrorKind::wrong_type, key, "is missing"));
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::expected<std::optional<std::string>, WireError> optional_text(const char* key, std::size_t max_bytes) const {
+    WIRE_TRY(value, find(key, false));
+    if (!value) return std::nullopt;
+    return check_text(*value, key, max_bytes);
+  }
+  std::expected<std::string, WireError> text(const char* key, std::size_t max_bytes) const {
+    WIRE_TRY(value, find(key, true));
+    return check_text(*value, key, max_bytes);
+  }
+  std::expected<std::string, WireError> check_text(const json& value, const char* key, std::size_t max_bytes) const {
+    if (!value.is_string()) return std::unexpected(error(WireErrorKind::wrong_type, key, "is not a text string"));
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.size() > max_bytes)
+      return std::unexpected(error(WireErrorKind::out_of_range, key,
+                                   "is " + std::to_string(text.size()) + " bytes, over its limit of " +
+                                       std::to_string(max_bytes)));
+    return text;
+  }
+
+  std::expected<std::optional<std::string>, WireError> optional_bytes(const char* key) const {
+    WIRE_TRY(value, find(key, false));
+    if (!value) return std::nullopt;
+    if (!value->is_binary()) return std::unexpected(error(WireErrorKind::wrong_type, key, "is not a byte string"));
+    const auto& data = value->get_binary();
+    return std::string(data.begin(), data.end());
+  }
+  std::expected<std::string, WireError> bytes(const char* key) const {
+    WIRE_TRY(value, optional_bytes(key));
+    if (!value) return std::unexpected(error(WireErrorKind::wrong_type, key, "is missing"));
+    return std::move(*value);
+  }
+
+  std::expected<std::optional<std::int64_t>, WireError> optional_integer(const char* key, std::int64_t min,
+                                                                         std::int64_t max) const {
+    WIRE_TRY(value, find(key, false));
+    if (!value) return std::nullopt;
+    if (value->is_number_unsigned()) {
+      const auto n = value->get<std::uint64_t>();
+      if (n > static_cast<std::uint64_t>(max) || static_cast<std::int64_t>(n) < min)
+        return std::unexpected(range_error(key, std::to_string(n), min, max));
+      return static_cast<std::int64_t>(n);
+    }
+    if (!value->is_number_integer())
+      return std::unexpected(error(WireErrorKind::wrong_type, key, "is not an integer"));
+    const auto n = value->get<std::int64_t>();
+    if (n < min || n > max) return std::unexpected(range_error(key, std::to_string(n), min, max));
+    return n;
+  }
+  std::expected<std::int64_t, WireError> integer(const char* key, std::int64_t min, std::int64_t max) const {
+    WIRE_TRY(value, optional_integer(key, min, max));
+    if (!value) return std::unexpected(error(WireErrorKind::wrong_type, key, "is missing"));
+    return *value;
+  }
+
+  std::expected<bool, WireError> boolean(const char* key) const {
+    WIRE_TRY(value, find(key, true));
+    if (!value->is_boolean()) return std::unexpected(error(WireErrorKind::wrong_type, key, "is not a boolean"));
+    return value->get<bool>();
+  }
+
+  // One of the names; returns its index.
+  std::expected<std::size_t, WireError> choice(const char* key, std::initializer_list<const char*> names) const {
+    WIRE_TRY(value, text(key, kMaxShortText));
+    std::size_t index = 0;
+    for (const char* name : names) {
+      if (value == name) return index;
+      ++index;
+    }
+    return std::unexpected(error(WireErrorKind::out_of_range, key, "is '" + value + "', not a known value"));
+  }
+
+  WireError error(WireErrorKind kind, const char* key, const std::string& problem) const {
+    const bool vowel = std::string_view("aeiou").find(what_.front()) != std::string_view::npos;
+    return wire_error(kind, "field '" + std::string(key) + "' of " + (vowel ? "an " : "a ") + what_ + " message " + problem);
+  }
+
+ private:
+  WireError range_error(const char* key, const std::string& value, std::int64_t min, std::int64_t max) const {
+    return error(WireErrorKind::out_of_range, key,
+                 "is " + value + ", outside " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  const json& object_;
+  std::string what_;
+};
+
+// Depth first, without recursion; then nlohmann builds the (shallow) value.
+std::expected<json, WireError> parse(std::span<const std::uint8_t> frame) {
+  if (auto checked = check_cbor(frame); !checked) return std::unexpected(checked.error());
+  try {
+    json message = json::from_cbor(frame.begin(), frame.end(), true, false);
+    if (message.is_discarded()) return std::unexpected(wire_error(WireErrorKind::malformed, "the CBOR is not well-formed"));
+    if (!message.is_object()) return std::unexpected(wire_error(WireErrorKind::wrong_type, "the message is not a CBOR map"));
+    return message;
+  } catch (...) {
+    return std::unexpected(wire_error(WireErrorKind::malformed, "the CBOR reader refused the frame"));
+  }
+}
+
+std::expected<std::string, WireError> message_type(const json& message) {
+  const auto it = message.find("type");
+  if (it == message.end() || !it->is_string())
+    return std::unexpected(wire_error(WireErrorKind::unknown_type, "the message has no text field 'type'"));
+  return it->get<std::string>();
+}
+
+WireError unknown_type(const std::string& type, const char* direction) {
+  return wire_error(WireErrorKind::unknown_type, "message type '" + type + "' is not one " + direction + " sends");
+}
+
+json encode_files(const std::vector<engine::SandboxFile>& files) {
+  json list = json::array();
+  for (const auto& file : files) list.push_back({{"path", file.path}, {"data", bytes_value(file.data)}});
+  return list;
+}
+
+std::expected<std::vector<engine::SandboxFile>, WireError> decode_files(const Fields& fields, const json& message) {
+  WIRE_TRY(list, fields.find("files", true));
+  if (!list->is_array()) return std::unexpected(fields.error(WireErrorKind::wrong_type, "files", "is not an array"));
+  if (list->size() > kMaxFilesPerMessage)
+    return std::unexpected(fields.error(WireErrorKind::out_of_range, "files",
+                                        "has " + std::to_string(list->size()) + " entries, over " +
+                                            std::to_string(kMaxFilesPerMessage)));
+  std::vector<engine::SandboxFile> files;
+  files.reserve(list->size());
+  for (const auto& entry : *list) {
+    if (!entry.is_object())
+      return std::unexpected(fields.error(WireErrorKind::wrong_type, "files", "has an entry that is not a map"));
+    Fields file(entry, "file");
+    WIRE_TRY(path, file.text("path", kMaxPathBytes));
+    auto valid = engine::validate_sandbox_path(path);
+    if (!valid) return std::unexpected(wire_error(WireErrorKind::bad_name, "a file name is refused: " + valid.error()));
+    WIRE_TRY(data, file.bytes("data"));
+    files.push_back({std::move(*valid), std::move(data)});
+  }
+  (void)message;
+  return files;
+}
+
+constexpr const char* kKindNames[] = {"execution", "timeout", "memory", "engine"};
+constexpr engine::ErrorKind kKinds[] = {engine::ErrorKind::execution, engine::ErrorKind::timeout,
+                                        engine::ErrorKind::memory, engine::ErrorKind::engine};
+constexpr std::int64_t kIntMax = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t kIntMin = std::numeric_limits<std::int32_t>::min();
+constexpr std::int64_t kMaxLimit = static_cast<std::int64_t>(kMaxLimitValue);
+
+const char* kind_name(engine::ErrorKind kind) {
+  for (std::size_t i = 0; i < std::size(kKinds); ++i)
+    if (kKinds[i] == kind) return kKindNames[i];
+  return "engine";
+}
+
+std::expected<ToSession, WireError> decode_exec_request(const json& message) {
+  Fields fields(message, "exec");
+  ExecRequest request;
+  WIRE_TRY(code, fields.text("code", std::numeric_limits<std::size_t>::max()));
+  WIRE_TRY(files, decode_files(fields, message));
+  WIRE_TRY(timeout_ms, fields.integer("timeout_ms", 1, kMaxTimeoutMs));
+  WIRE_TRY(max_output, fields.integer("max_output", 1, kMaxLimit));
+  WIRE_TRY(max_files_bytes, fields.integer("max_output_files_size", 0, kMaxLimit));
+  WIRE_TRY(max_files, fields.integer("max_output_files", 0, kMaxLimit));
+  request.code = std::move(code);
+  request.files = std::move(files);
+  request.timeout = std::chrono::milliseconds(timeout_ms);
+  request.max_output_bytes = static_cast<std::uint64_t>(max_output);
+  request.max_output_files_bytes = static_cast<std::uint64_t>(max_files_bytes);
+  request.max_output_files = static_cast<std::uint64_t>(max_files);
+  return request;
+}
+
+std::expected<FromSession, WireError> decode_result(const json& message) {
+  Fields fields(message, "result");
+  ExecResult decoded;
+  auto& result = decoded.result;
+  constexpr auto kAny = std::numeric_limits<std::size_t>::max();  // bounded by the frame limit
+  WIRE_TRY(std_out, fields.text("std_out", kAny));
+  WIRE_TRY(std_err, fields.text("std_err", kAny));
+  WIRE_TRY(final_expression, fields.text("final", kAny));
+  WIRE_TRY(files, decode_files(fields, message));
+  WIRE_TRY(runtime_ms, fields.integer("runtime_ms", 0, kMaxTimeoutMs));
+  WIRE_TRY(lost, fields.boolean("lost"));
+  WIRE_TRY(exit_code, fields.optional_integer("exit_code", kIntMin, kIntMax));
+  result.std_out = std::move(std_out);
+  result.std_err = std::move(std_err);
+  result.final_expression_json = std::move(final_expression);
+  result.output_files = std::move(files);
+  result.code_runtime_ms = runtime_ms;
+  result.interpreter_lost = lost;
+  if (exit_code) result.exit_code = static_cast<int>(*exit_code);
+  WIRE_TRY(error, fields.find("error", false));
+  if (error) {
+    if (!error->is_object()) return std::unexpected(fields.error(WireErrorKind::wrong_type, "error", "is not a map"));
+    Fields e(*error, "result error");
+    WIRE_TRY(kind, e.choice("kind", {kKindNames[0], kKindNames[1], kKindNames[2], kKindNames[3]}));
+    WIRE_TRY(exception, e.text("exception", kMaxShortText));
+    WIRE_TRY(text, e.text("message", kMaxErrorTextBytes + kMarkerRoom));
+    WIRE_TRY(traceback, e.text("traceback", kMaxErrorTextBytes + kMarkerRoom));
+    WIRE_TRY(line, e.optional_integer("line", 0, kIntMax));
+    engine::ExecutionError failure;
+    failure.kind = kKinds[kind];
+    failure.exception = std::move(exception);
+    failure.message = std::move(text);
+    failure.traceback = std::move(traceback);
+    if (line) failure.line = static_cast<int>(*line);
+    result.error = std::move(failure);
+  }
+  return decoded;
+}
+
+// The last belt: the checks above are meant to leave nothing that throws.
+template <class Body>
+auto guarded(Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (...) {
+    return std::unexpected(wire_error(WireErrorKind::malformed, "the message could not be decoded"));
+  }
+}
+
+}  // namespace
+
+// --- encoders -------------------------------------------------------------------------
+
+Bytes encode(const ZygoteReady& m) {
+  return to_frame({{"type", "zygote_ready"}, {"boot_ms", m.boot_ms}, {"missing", m.missing_preloads}});
+}
+Bytes encode(const ZygoteFailed& m) { return to_frame({{"type", "zygote_failed"}, {"error", m.error}}); }
+Bytes encode(const ForkRequest&) { return to_frame({{"type", "fork"}}); }
+Bytes encode(const ForkReply& m) { return to_frame({{"type", "forked"}, {"pid", m.pid}}); }
+Bytes encode(const ForkFailed& m) { return to_frame({{"type", "fork_failed"}, {"error", m.error}}); }
+
+Bytes encode(const ExecRequest& m) {
+  return to_frame({{"type", "exec"},
+                   {"code", m.code},
+                   {"files", encode_files(m.files)},
+                   {"timeout_ms", m.timeout.count()},
+                   {"max_output", m.max_output_bytes},
+                   {"max_output_files_size", m.max_output_files_bytes},
+                   {"max_output_files", m.max_output_files}});
+}
+Bytes encode(const PackageReply& m) {
+  json message = {{"type", "package"}};
+  if (m.wheel) message["wheel"] = bytes_value(*m.wheel);
+  return to_frame(message);
+}
+Bytes encode(const InterruptRequest&) { return to_frame({{"type", "interrupt"}}); }
+
+Bytes encode(const PackageRequest& m) {
+  return to_frame({{"type", "package_request"},
+                   {"from", m.source == engine::WheelSource::wheel_folder ? "wheels" : "packages"},
+                   {"file_name", m.file_name}});
+}
+Bytes encode(const OutputChunk& m) {
+  return to_frame({{"type", "output"}, {"stream", m.stream == engine::OutputStream::err ? "err" : "out"}, {"text", m.text}});
+}
+Bytes encode(const ExecResult& m) {
+  const auto& result = m.result;
+  json message = {{"type", "result"},
+                  {"std_out", result.std_out},
+                  {"std_err", result.std_err},
+                  {"final", result.final_expression_json},
+                  {"files", encode_files(result.output_files)},
+                  {"runtime_ms", result.code_runtime_ms},
+                  {"lost", result.interpreter_lost}};
+  if (result.exit_code) message["exit_code"] = *result.exit_code;
+  if (result.error) {
+    const auto& e = *result.error;
+    message["error"] = {{"kind", kind_name(e.kind)},
+                        {"exception", e.exception},
+                        {"message", e.message},
+                        {"traceback", e.traceback}};
+    if (e.line) message["error"]["line"] = *e.line;
+  }
+  return to_frame(message);
+}
+
+// --- decoders -------------------------------------------------------------------------
+
+std::expected<ZygoteReport, WireError> decode_zygote_report(std::span<const std::uint8_t> frame) {
+  return guarded([&]() -> std::expected<ZygoteReport, WireError> {
+    WIRE_TRY(message, parse(frame));
+    WIRE_TRY(type, message_type(message));
+    if (type == "zygote_failed") {
+      Fields fields(message, "zygote_failed");
+      WIRE_TRY(error, fields.text("error", kMaxErrorTextBytes));
+      return ZygoteFailed{std::move(error)};
+    }
+    if (type != "zygote_ready") return std::unexpected(unknown_type(type, "a booting zygote"));
+    Fields fields(message, "zygote_ready");
+    ZygoteReady ready;
+    WIRE_TRY(boot_ms, fields.integer("boot_ms", 0, kMaxTimeoutMs));
+    ready.boot_ms = boot_ms;
+    WIRE_TRY(missing, fields.find("missing", true));
+    if (!missing->is_array() || missing->size() > 10000)
+      return std::unexpected(fields.error(WireErrorKind::wrong_type, "missing", "is not an array of at most 10000 names"));
+    for (const auto& name : *missing) {
+      WIRE_TRY(text, fields.check_text(name, "missing", kMaxShortText));
+      ready.missing_preloads.push_back(std::move(text));
+    }
+    return ready;
+  });
+}
+
+std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::uint8_t> frame) {
+  return guarded([&]() -> std::expected<ForkRequest, WireError> {
+    WIRE_TRY(message, parse(frame));
+    WIRE_TRY(type, message_type(message));
+    if (type != "fork") return std::unexpected(unknown_type(type, "the server to a zygote"));
+    return ForkRequest{};
+  });
+}
+
+std::expected<ForkOutcome, WireError> decode_fork_outcome(std::span<const std::uint8_t> frame) {
+  return guarded([&]() -> std::expected<ForkOutcome, WireError> {
+    WIRE_TRY(message, parse(frame));
+    WIRE_TRY(type, message_type(message));
+    if (type == "fork_failed") {
+      Fields fields(message, "fork_failed");
+      WIRE_TRY(error, fields.text("error", kMaxErrorTextBytes));
+      return ForkFailed{std::move(error)};
+    }
+    if (type != "forked") return std::unexpected(unknown_type(type, "a zygote after a fork request"));
+    Fields fields(message, "forked");
+    WIRE_TRY(pid, fields.integer("pid", 1, kIntMax));
+    return ForkReply{static_cast<std::int32_t>(pid)};
+  });
+}
+
+std::expected<ToSession, WireError> decode_to_session(std::span<const std::uint8_t> frame) {
+  return guarded([&]() -> std::expected<ToSession, WireError> {
+    WIRE_TRY(message, parse(frame));
+    WIRE_TRY(type, message_type(message));
+    if (type == "exec") return decode_exec_request(message);
+    if (type == "interrupt") return InterruptRequest{};
+    if (type == "package") {
+      Fields fields(message, "package");
+      WIRE_TRY(wheel, fields.optional_bytes("wheel"));
+      return PackageReply{std::move(wheel)};
+    }
+    return std::unexpected(unknown_type(type, "the server to a session"));
+  });
+}
+
+std::expected<FromSession, WireError> decode_from_session(std::span<const std::uint8_t> frame) {
+  return guarded([&]() -> std::expected<FromSession, WireError> {
+    WIRE_TRY(message, parse(frame));
+    WIRE_TRY(type, message_type(message));
+    if (type == "result") return decode_result(message);
+    if (type == "output") {
+      Fields fields(message, "output");
+      WIRE_TRY(stream, fields.choice("stream", {"out", "err"}));
+      WIRE_TRY(text, fields.text("text", std::numeric_limits<std::size_t>::max()));
+      return OutputChunk{stream == 0 ? engine::OutputStream::out : engine::OutputStream::err, std::move(text)};
+    }
+    if (type == "package_request") {
+      Fields fields(message, "package_request");
+      WIRE_TRY(source, fields.choice("from", {"packages", "wheels"}));
+      WIRE_TRY(file_name, fields.text("file_name", 255));
+      if (file_name.empty() || file_name.find('/') != std::string::npos)
+        return std::unexpected(wire_error(WireErrorKind::bad_name, "a package request names '" + file_name +
+                                                                       "', not a plain file name"));
+      return PackageRequest{source == 0 ? engine::WheelSource::package_folder : engine::WheelSource::wheel_folder,
+                            std::move(file_name)};
+    }
+    return std::unexpected(unknown_type(type, "a session"));
+  });
+}
+
+}  // namespace vivarium::sessions
