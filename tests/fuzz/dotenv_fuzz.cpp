@@ -50,8 +50,7 @@ void check_settings(const std::map<std::string, std::string>& dotenv) {
         "PROCESS_MEMORY_LIMIT is 64M..64G (or the memory limit + 1G)");
   check(config->max_body_size >= 1024 && config->max_body_size <= GiB, "MAX_BODY_SIZE is 1K..1G");
   check(config->max_output_size >= 1 && config->max_output_size <= GiB, "MAX_OUTPUT_SIZE is 1B..1G");
-  check(config->max_output_files_size >= 1 && config->max_output_files_size <= GiB,
-        "MAX_OUTPUT_FILES_SIZE is 1B..1G");
+  check(config->max_output_files_size >= 1 && config->max_output_files_size <= GiB, "MAX_OUTPUT_FILES_SIZE is 1B..1G");
   check(config->execution_timeout.count() >= 1, "EXECUTION_TIMEOUT_SECONDS is positive");
   check(config->session_timeout.count() >= 1 && config->session_timeout.count() <= 525600LL * 60000,
         "SESSION_TIMEOUT_MINUTES is positive and at most a year");

@@ -10,7 +10,8 @@
 
 namespace vivarium::fuzz {
 
-inline void check(bool holds, std::string_view invariant, std::source_location where = std::source_location::current()) {
+inline void check(bool holds, std::string_view invariant,
+                  std::source_location where = std::source_location::current()) {
   if (holds) return;
   std::fprintf(stderr, "%s:%u: invariant broken: %.*s\n", where.file_name(), where.line(),
                static_cast<int>(invariant.size()), invariant.data());

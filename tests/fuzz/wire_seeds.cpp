@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   auto write = [&](const std::string& name, const Bytes& frame) {
-    std::ofstream(dir + "/" + name, std::ios::binary).write(reinterpret_cast<const char*>(frame.data()),
-                                                             static_cast<std::streamsize>(frame.size()));
+    std::ofstream(dir + "/" + name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(frame.data()), static_cast<std::streamsize>(frame.size()));
   };
   write("zygote_ready", encode(ZygoteReady{.boot_ms = 1200, .missing_preloads = {"pandas"}}));
   write("zygote_failed", encode(ZygoteFailed{"no assets"}));
@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   write("package", encode(PackageReply{std::string("PK\3\4", 4)}));
   write("package_none", encode(PackageReply{}));
   write("interrupt", encode(InterruptRequest{}));
-  write("package_request", encode(PackageRequest{engine::WheelSource::wheel_folder, "six-1.16.0-py2.py3-none-any.whl"}));
+  write("package_request",
+        encode(PackageRequest{engine::WheelSource::wheel_folder, "six-1.16.0-py2.py3-none-any.whl"}));
   write("output", encode(OutputChunk{engine::OutputStream::err, "warning\n"}));
   ExecResult result;
   result.result.std_out = "hello\n";

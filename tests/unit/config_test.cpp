@@ -7,8 +7,8 @@
 using namespace vivarium::server;
 
 TEST(ParseDotenv, ReadsKeysValuesCommentsExportAndQuotes) {
-  const auto values = parse_dotenv("# settings\n\nexport PORT=8080\n  HOST = '0.0.0.0'  \nLOG_LEVEL=warn # quiet\r\n")
-                          .value();
+  const auto values =
+      parse_dotenv("# settings\n\nexport PORT=8080\n  HOST = '0.0.0.0'  \nLOG_LEVEL=warn # quiet\r\n").value();
   EXPECT_EQ(values, (std::map<std::string, std::string>{{"PORT", "8080"}, {"HOST", "0.0.0.0"}, {"LOG_LEVEL", "warn"}}));
 }
 
