@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """TEST-ONLY hostile session (VIVARIUM_TEST_FAKE_SESSION): the zygote runs it with the
 server's socket on fd 3 and a real session's socket on fd 4. It relays frames both ways,
-unless an exec request's code contains "#hostile:MODE"; then it answers that request
+unless an exec request's code contains "#hostile:MODE#"; then it answers that request
 itself with the frames no real session sends (docs/wire-protocol.md)."""
 import os
 import re
+import select
 import struct
 import sys
 import threading
@@ -89,7 +90,17 @@ def hostile(mode):
     elif mode == "bad_name_absolute":
         send(result(files=[{"path": "/abs", "data": b"x"}]))
     elif mode == "big_stdout":
-        send(result(std_out="x" * (100 << 20)))
+        # Announced and streamed, not built first: building 100 MiB in Python takes
+        # seconds on a loaded machine, and the header alone must be refused.
+        size = 100 << 20
+        before, after = result(std_out="MARK").split(cbor("MARK"))
+        text_head = head(3, size)
+        with write_lock:
+            write_all(SERVER, struct.pack("<Q", len(before) + len(text_head) + size + len(after)) + before + text_head)
+            chunk = b"x" * (1 << 20)
+            for _ in range(size >> 20):
+                write_all(SERVER, chunk)
+            write_all(SERVER, after)
     elif mode == "drip":
         frame = result(std_out="drip")
         frame = struct.pack("<Q", len(frame)) + frame
@@ -100,12 +111,24 @@ def hostile(mode):
     elif mode == "stop_reading":
         # Answers, then never reads again: the next request cannot be sent whole.
         send(result(std_out="not reading any more\n"))
-        time.sleep(3600)
+        wait_until_the_server_closes()
     elif mode == "long_output":
         # Honest types, over the output limits: the server cuts them itself.
         send(result(std_out="o" * 3_000_000, std_err="e" * 3_000_000, final="1" * 2_000_000,
                     files=[{"path": f"f{i}.txt", "data": b"x"} for i in range(5)]))
-    time.sleep(3600)  # the server kills us
+    else:
+        sys.exit(f"fake_session: unknown mode {mode!r}")
+    # Back to relaying: the server kills this process, or closes its socket.
+
+
+def wait_until_the_server_closes():
+    """Without reading: so that no fake outlives its server."""
+    poller = select.poll()
+    poller.register(SERVER, getattr(select, "POLLRDHUP", 0x2000))
+    while True:
+        for _, events in poller.poll():
+            if events & (select.POLLHUP | select.POLLERR | getattr(select, "POLLRDHUP", 0x2000)):
+                sys.exit(0)
 
 
 def session_to_server():
@@ -118,7 +141,7 @@ def main():
     threading.Thread(target=session_to_server, daemon=True).start()
     while True:
         body = read_frame(SERVER)
-        found = re.search(rb"#hostile:([a-z_]+)", body)
+        found = re.search(rb"#hostile:([a-z_]+)#", body)
         if found:
             hostile(found.group(1).decode())
         else:
