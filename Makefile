@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian 12 machine:
 #   make run    set up, build, and run examples/hello.py through build/vivarium
 #   make test   set up, build, and run every test
+#   make fuzz   build the libFuzzer targets with clang-19 and run each for FUZZ_SECONDS
 # Both are idempotent: set-up skips what is in place, the build is incremental.
 MAKEFLAGS += --no-print-directory
 BUILD_DIR ?= build
@@ -8,7 +9,10 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 export VIVARIUM_CACHE_DIR ?= $(CURDIR)/$(BUILD_DIR)/cache
 
-.PHONY: all setup configure build run test asan bench clean install packages
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all setup configure build run test asan fuzz bench clean install packages
 
 all: build
 
@@ -35,6 +39,16 @@ asan: setup
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j$(JOBS)
 
+# libFuzzer targets (tests/fuzz) in their own build, without V8; see docs/fuzzing.md.
+$(FUZZ_DIR)/CMakeCache.txt:
+	@scripts/setup-fuzz.sh
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-19 -DVIVARIUM_FUZZ=ON
+
+fuzz: $(FUZZ_DIR)/CMakeCache.txt
+	@scripts/setup-fuzz.sh
+	@cmake --build $(FUZZ_DIR) -j$(JOBS)
+	@scripts/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 bench: build
 	bench/startup.sh
 	bench/cpu.sh
@@ -45,7 +59,7 @@ install: build
 	cmake --install $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan $(FUZZ_DIR)
 
 # The official Pyodide package distribution (numpy, pandas, matplotlib, ...) into
 # assets/packages/; needs internet access to github.com, which CI does not have.

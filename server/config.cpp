@@ -204,8 +204,18 @@ std::expected<std::map<std::string, std::string>, std::string> parse_dotenv(cons
       return std::unexpected(".env line " + std::to_string(number) + ": expected KEY=VALUE");
     const std::string key = trim(line.substr(0, eq));
     std::string value = trim(line.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      // A quoted value ends at the same quote (there are no escapes), and only a comment
+      // may follow: KEY="512M" # per session is 512M, not "512M" with its quotes.
+      const auto close = value.find(value.front(), 1);
+      if (close == std::string::npos)
+        return std::unexpected(".env line " + std::to_string(number) + ": the value has no closing " + value.front() +
+                               "; end it with the quote it starts with");
+      const std::string rest = trim(value.substr(close + 1));
+      if (!rest.empty() && rest.front() != '#')
+        return std::unexpected(".env line " + std::to_string(number) +
+                               ": text after the closing quote; put a # before a comment");
+      value = value.substr(1, close - 1);
     } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
       value = trim(value.substr(0, hash));
     }

@@ -62,7 +62,9 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
                                                         const std::map<std::string, std::string>& dotenv);
 
 // Reads KEY=VALUE lines (comments, blank lines, `export`, quotes) from a .env file.
-// A missing file is an empty map; a malformed line is an error naming its number.
+// A quoted value ends at its closing quote (no escapes) and only a # comment may follow;
+// an unquoted one ends at " #". A missing file is an empty map; a malformed line is an
+// error naming its number.
 std::expected<std::map<std::string, std::string>, std::string> read_dotenv(const std::filesystem::path& path);
 std::expected<std::map<std::string, std::string>, std::string> parse_dotenv(const std::string& text);
 

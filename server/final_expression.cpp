@@ -63,10 +63,9 @@ std::string as_marked_string(std::string_view text, std::size_t keep, const std:
 }  // namespace
 
 std::string checked_final_expression(std::string_view text, const FinalExpressionLimits& limits) {
+  // The session already cuts at the limit + 1 byte, so the full size is not known here.
   if (text.size() > limits.max_bytes)
-    return as_marked_string(text, limits.max_bytes,
-                            "cut: " + std::to_string(text.size()) + " bytes, over the limit of " +
-                                format_size(limits.max_bytes));
+    return as_marked_string(text, limits.max_bytes, "cut at the limit of " + format_size(limits.max_bytes));
   DepthCheck check(limits.max_depth);
   const bool valid = json::sax_parse(text, &check, json::input_format_t::json, /*strict=*/true);
   if (check.too_deep())

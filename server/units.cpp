@@ -4,7 +4,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace vivarium::server {
 
@@ -29,9 +28,11 @@ std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
     multiplier = 1024;
   else if (unit == "G" || unit == "GB" || unit == "GIB")
     multiplier = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB")  // format_size prints T: what it prints must parse
+    multiplier = 1024.0 * 1024 * 1024 * 1024;
   else
     return std::unexpected("invalid size '" + original + "': unknown unit '" + std::string(text.substr(digits)) +
-                           "' (use K, M or G)");
+                           "' (use K, M, G or T)");
   const double bytes = number * multiplier;
   if (!std::isfinite(bytes) || bytes < 1 || bytes > 1e18)
     return std::unexpected("invalid size '" + original + "': out of range");
@@ -51,16 +52,20 @@ std::expected<std::chrono::milliseconds, std::string> parse_seconds(std::string_
 }
 
 std::string format_size(std::uint64_t bytes) {
-  const char* units[] = {"B", "K", "M", "G", "T"};
+  static constexpr const char* kUnits[] = {"B", "K", "M", "G", "T"};
+  // Tenths of the unit, rounded first and the unit chosen after, so that 1048575 bytes
+  // read "1M" and not "1024K", and whole numbers without "%g"'s exponent ("1.67772e+07T"):
+  // format_size(parse_size(format_size(x))) == format_size(x) (tests/fuzz/units_fuzz.cpp).
   double value = static_cast<double>(bytes);
   int unit = 0;
-  while (value >= 1024 && unit < 4) {
+  while (unit < 4 && std::round(value * 10) >= 10240) {
     value /= 1024;
     ++unit;
   }
-  char text[32];
-  std::snprintf(text, sizeof text, "%g%s", std::round(value * 10) / 10, units[unit]);
-  return text;
+  const auto tenths = static_cast<std::uint64_t>(std::round(value * 10));
+  std::string text = std::to_string(tenths / 10);
+  if (tenths % 10 != 0) text += "." + std::to_string(tenths % 10);
+  return text + kUnits[unit];
 }
 
 }  // namespace vivarium::server
