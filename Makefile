@@ -55,6 +55,10 @@ bench: build
 	bench/server.sh
 	bench/packages.sh
 
+# Formatting of the newer code, shell and Python syntax (scripts/lint.sh).
+lint: setup
+	@scripts/lint.sh
+
 install: build
 	cmake --install $(BUILD_DIR)
 

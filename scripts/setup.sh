@@ -21,7 +21,7 @@ as_root() {
 packages=(
   build-essential cmake pkg-config
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
-  libseccomp-dev libssl-dev curl
+  libseccomp-dev libssl-dev curl clang-format
   # libnode108's own runtime dependencies (it is unpacked by hand, so apt does not
   # pull them in for us)
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g

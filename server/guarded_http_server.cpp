@@ -42,8 +42,9 @@ const std::string& over_capacity_message() {
 void answer_over_capacity_now(int sock) {
   const std::string& body = over_capacity_message();
   const std::string response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: " +
-                               std::to_string(kRetryAfterSeconds) + "\r\nConnection: close\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\n\r\n" + body;
+                               std::to_string(kRetryAfterSeconds) +
+                               "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                               body;
   (void)!::send(sock, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   ::shutdown(sock, SHUT_WR);
   char scratch[4096];
@@ -79,7 +80,8 @@ GuardedHttpServer::GuardedHttpServer(const HttpLimits& limits) : limits_(limits)
   new_task_queue = [this, max_threads] { return new ConnectionTaskQueue(max_threads, [this] { stop_connections(); }); };
   set_payload_max_length(limits_.max_body_size);
   // Only what httplib's Keep-Alive response header announces; our loop enforces it.
-  set_keep_alive_timeout(std::max<time_t>(1, std::chrono::ceil<std::chrono::seconds>(limits_.keep_alive_timeout).count()));
+  set_keep_alive_timeout(
+      std::max<time_t>(1, std::chrono::ceil<std::chrono::seconds>(limits_.keep_alive_timeout).count()));
 
   set_socket_options([](socket_t sock) {
     httplib::default_socket_options(sock);  // SO_REUSEADDR, as before
@@ -189,8 +191,8 @@ void GuardedHttpServer::serve_connection(int sock, bool reserved) {
     bool client_closes = false;
     bool written = false;
     try {
-      written = process_request(stream, last, client_closes,
-                                [&stream, body](httplib::Request&) { stream.start_body(body); });
+      written =
+          process_request(stream, last, client_closes, [&stream, body](httplib::Request&) { stream.start_body(body); });
     } catch (const std::exception& e) {  // outside routing: httplib's own parsing ran out of memory
       log::error(std::string("internal error reading a request: ") + escape_for_log(e.what()));
       written = false;

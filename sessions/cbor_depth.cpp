@@ -1,8 +1,7 @@
 #include "sessions/cbor_depth.h"
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace vivarium::sessions {
 namespace {

@@ -51,11 +51,12 @@ std::expected<void, WireError> read_exact(int fd, std::uint8_t* data, std::size_
     if (got < 0) return std::unexpected(wire_error(WireErrorKind::io, errno_text("recvmsg")));
     if (got == 0)
       return std::unexpected(wire_error(WireErrorKind::closed, done == 0 && passed_fd
-                                                                    ? "the peer closed the socket"
-                                                                    : "the peer closed the socket inside a frame"));
+                                                                   ? "the peer closed the socket"
+                                                                   : "the peer closed the socket inside a frame"));
     if (passed_fd) {
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(passed_fd, CMSG_DATA(c), sizeof(int));
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+          std::memcpy(passed_fd, CMSG_DATA(c), sizeof(int));
       passed_fd = nullptr;  // descriptors only ride on the first chunk
     }
     done += static_cast<std::size_t>(got);
@@ -65,8 +66,7 @@ std::expected<void, WireError> read_exact(int fd, std::uint8_t* data, std::size_
 
 }  // namespace
 
-std::expected<void, WireError> send_frame(int fd, std::span<const std::uint8_t> body, Deadline deadline,
-                                          int pass_fd) {
+std::expected<void, WireError> send_frame(int fd, std::span<const std::uint8_t> body, Deadline deadline, int pass_fd) {
   std::uint8_t header[kFrameHeaderBytes];
   std::uint64_t length = body.size();
   for (auto& byte : header) {

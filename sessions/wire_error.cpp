@@ -6,17 +6,28 @@ namespace vivarium::sessions {
 
 const char* wire_error_kind_name(WireErrorKind kind) {
   switch (kind) {
-    case WireErrorKind::closed: return "closed";
-    case WireErrorKind::timeout: return "timeout";
-    case WireErrorKind::io: return "io";
-    case WireErrorKind::too_large: return "too_large";
-    case WireErrorKind::truncated: return "truncated";
-    case WireErrorKind::too_deep: return "too_deep";
-    case WireErrorKind::malformed: return "malformed";
-    case WireErrorKind::unknown_type: return "unknown_type";
-    case WireErrorKind::wrong_type: return "wrong_type";
-    case WireErrorKind::out_of_range: return "out_of_range";
-    case WireErrorKind::bad_name: return "bad_name";
+    case WireErrorKind::closed:
+      return "closed";
+    case WireErrorKind::timeout:
+      return "timeout";
+    case WireErrorKind::io:
+      return "io";
+    case WireErrorKind::too_large:
+      return "too_large";
+    case WireErrorKind::truncated:
+      return "truncated";
+    case WireErrorKind::too_deep:
+      return "too_deep";
+    case WireErrorKind::malformed:
+      return "malformed";
+    case WireErrorKind::unknown_type:
+      return "unknown_type";
+    case WireErrorKind::wrong_type:
+      return "wrong_type";
+    case WireErrorKind::out_of_range:
+      return "out_of_range";
+    case WireErrorKind::bad_name:
+      return "bad_name";
   }
   return "unknown";
 }

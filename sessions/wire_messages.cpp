@@ -1,7 +1,6 @@
 #include "sessions/wire_messages.h"
 
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "engine/sandbox_path.h"
@@ -16,14 +15,12 @@ using json = nlohmann::json;
 // Room for the marker the session appends when it cuts an error text.
 constexpr std::size_t kMarkerRoom = 128;
 
-#define WIRE_TRY(name, expression)                                       \
-  auto name##_checked = (expression);                                    \
-  if (!name##_checked) return std::unexpected(name##_checked.error());   \
+#define WIRE_TRY(name, expression)                                     \
+  auto name##_checked = (expression);                                  \
+  if (!name##_checked) return std::unexpected(name##_checked.error()); \
   auto name = std::move(*name##_checked)
 
-json bytes_value(const std::string& data) {
-  return json::binary(std::vector<std::uint8_t>(data.begin(), data.end()));
-}
+json bytes_value(const std::string& data) { return json::binary(std::vector<std::uint8_t>(data.begin(), data.end())); }
 
 Bytes to_frame(const json& message) { return json::to_cbor(message); }
 
@@ -54,9 +51,9 @@ class Fields {
     if (!value.is_string()) return std::unexpected(error(WireErrorKind::wrong_type, key, "is not a text string"));
     const auto& text = value.get_ref<const std::string&>();
     if (text.size() > max_bytes)
-      return std::unexpected(error(WireErrorKind::out_of_range, key,
-                                   "is " + std::to_string(text.size()) + " bytes, over its limit of " +
-                                       std::to_string(max_bytes)));
+      return std::unexpected(
+          error(WireErrorKind::out_of_range, key,
+                "is " + std::to_string(text.size()) + " bytes, over its limit of " + std::to_string(max_bytes)));
     return text;
   }
 
@@ -83,8 +80,7 @@ class Fields {
         return std::unexpected(range_error(key, std::to_string(n), min, max));
       return static_cast<std::int64_t>(n);
     }
-    if (!value->is_number_integer())
-      return std::unexpected(error(WireErrorKind::wrong_type, key, "is not an integer"));
+    if (!value->is_number_integer()) return std::unexpected(error(WireErrorKind::wrong_type, key, "is not an integer"));
     const auto n = value->get<std::int64_t>();
     if (n < min || n > max) return std::unexpected(range_error(key, std::to_string(n), min, max));
     return n;
@@ -114,7 +110,8 @@ class Fields {
 
   WireError error(WireErrorKind kind, const char* key, const std::string& problem) const {
     const bool vowel = std::string_view("aeiou").find(what_.front()) != std::string_view::npos;
-    return wire_error(kind, "field '" + std::string(key) + "' of " + (vowel ? "an " : "a ") + what_ + " message " + problem);
+    return wire_error(kind,
+                      "field '" + std::string(key) + "' of " + (vowel ? "an " : "a ") + what_ + " message " + problem);
   }
 
  private:
@@ -131,8 +128,10 @@ std::expected<json, WireError> parse(std::span<const std::uint8_t> frame) {
   if (auto checked = check_cbor(frame); !checked) return std::unexpected(checked.error());
   try {
     json message = json::from_cbor(frame.begin(), frame.end(), true, false);
-    if (message.is_discarded()) return std::unexpected(wire_error(WireErrorKind::malformed, "the CBOR is not well-formed"));
-    if (!message.is_object()) return std::unexpected(wire_error(WireErrorKind::wrong_type, "the message is not a CBOR map"));
+    if (message.is_discarded())
+      return std::unexpected(wire_error(WireErrorKind::malformed, "the CBOR is not well-formed"));
+    if (!message.is_object())
+      return std::unexpected(wire_error(WireErrorKind::wrong_type, "the message is not a CBOR map"));
     return message;
   } catch (...) {
     return std::unexpected(wire_error(WireErrorKind::malformed, "the CBOR reader refused the frame"));
@@ -160,9 +159,9 @@ std::expected<std::vector<engine::SandboxFile>, WireError> decode_files(const Fi
   WIRE_TRY(list, fields.find("files", true));
   if (!list->is_array()) return std::unexpected(fields.error(WireErrorKind::wrong_type, "files", "is not an array"));
   if (list->size() > kMaxFilesPerMessage)
-    return std::unexpected(fields.error(WireErrorKind::out_of_range, "files",
-                                        "has " + std::to_string(list->size()) + " entries, over " +
-                                            std::to_string(kMaxFilesPerMessage)));
+    return std::unexpected(
+        fields.error(WireErrorKind::out_of_range, "files",
+                     "has " + std::to_string(list->size()) + " entries, over " + std::to_string(kMaxFilesPerMessage)));
   std::vector<engine::SandboxFile> files;
   files.reserve(list->size());
   for (const auto& entry : *list) {
@@ -293,7 +292,8 @@ Bytes encode(const PackageRequest& m) {
                    {"file_name", m.file_name}});
 }
 Bytes encode(const OutputChunk& m) {
-  return to_frame({{"type", "output"}, {"stream", m.stream == engine::OutputStream::err ? "err" : "out"}, {"text", m.text}});
+  return to_frame(
+      {{"type", "output"}, {"stream", m.stream == engine::OutputStream::err ? "err" : "out"}, {"text", m.text}});
 }
 Bytes encode(const ExecResult& m) {
   const auto& result = m.result;
@@ -307,10 +307,8 @@ Bytes encode(const ExecResult& m) {
   if (result.exit_code) message["exit_code"] = *result.exit_code;
   if (result.error) {
     const auto& e = *result.error;
-    message["error"] = {{"kind", kind_name(e.kind)},
-                        {"exception", e.exception},
-                        {"message", e.message},
-                        {"traceback", e.traceback}};
+    message["error"] = {
+        {"kind", kind_name(e.kind)}, {"exception", e.exception}, {"message", e.message}, {"traceback", e.traceback}};
     if (e.line) message["error"]["line"] = *e.line;
   }
   return to_frame(message);
@@ -334,7 +332,8 @@ std::expected<ZygoteReport, WireError> decode_zygote_report(std::span<const std:
     ready.boot_ms = boot_ms;
     WIRE_TRY(missing, fields.find("missing", true));
     if (!missing->is_array() || missing->size() > 10000)
-      return std::unexpected(fields.error(WireErrorKind::wrong_type, "missing", "is not an array of at most 10000 names"));
+      return std::unexpected(
+          fields.error(WireErrorKind::wrong_type, "missing", "is not an array of at most 10000 names"));
     for (const auto& name : *missing) {
       WIRE_TRY(text, fields.check_text(name, "missing", kMaxShortText));
       ready.missing_preloads.push_back(std::move(text));
@@ -399,8 +398,8 @@ std::expected<FromSession, WireError> decode_from_session(std::span<const std::u
       WIRE_TRY(source, fields.choice("from", {"packages", "wheels"}));
       WIRE_TRY(file_name, fields.text("file_name", 255));
       if (file_name.empty() || file_name.find('/') != std::string::npos)
-        return std::unexpected(wire_error(WireErrorKind::bad_name, "a package request names '" + file_name +
-                                                                       "', not a plain file name"));
+        return std::unexpected(
+            wire_error(WireErrorKind::bad_name, "a package request names '" + file_name + "', not a plain file name"));
       return PackageRequest{source == 0 ? engine::WheelSource::package_folder : engine::WheelSource::wheel_folder,
                             std::move(file_name)};
     }

@@ -50,9 +50,9 @@ struct ExecRequest {
   std::string code;
   std::vector<engine::SandboxFile> files;
   std::chrono::milliseconds timeout{30000};
-  std::uint64_t max_output_bytes = 1 << 20;              // per stream, and the final expression
-  std::uint64_t max_output_files_bytes = 50 << 20;       // total
-  std::uint64_t max_output_files = 1000;                 // count
+  std::uint64_t max_output_bytes = 1 << 20;         // per stream, and the final expression
+  std::uint64_t max_output_files_bytes = 50 << 20;  // total
+  std::uint64_t max_output_files = 1000;            // count
 };
 // The answer to a PackageRequest: the wheel's bytes, or nothing when the server will
 // not give it (not listed, unreadable).
