@@ -367,7 +367,11 @@ def worker_loop(worker, port, stats, stop_at):
                 seconds = time.monotonic() - started
                 ok = (not listed and status == 200 and body.get("success") is True
                       and body["result"]["final_expression"] is False)
-                stats.record(kind, seconds, ok, f"listed={listed} {status} {body}")
+                # The killer may pick the fresh process of this very check.
+                if not ok and not listed and is_crash_reset(status, body) and stats.claim_kill():
+                    stats.record("killed", seconds, True)
+                else:
+                    stats.record(kind, seconds, ok, f"listed={listed} {status} {body}")
                 request(port, "DELETE", f"/sessions/{gone}")
                 continue
             status, body, context, checker, seconds = run_kind(kind, port, session, worker)
