@@ -21,7 +21,7 @@ std::size_t count_of(const std::string& text, const std::string& part) {
 class HostileSession : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServeProcess({"--execution-timeout", "1", "--max-output-files", "3"},
+    server_ = new ServeProcess({"--execution-timeout", "4", "--max-output-files", "3"},
                                {{"VIVARIUM_TEST_FAKE_SESSION", VIVARIUM_SOURCE_DIR "/tests/http/fake_session.py"}});
     // Every session runs behind the fake, which relays honest requests to a real one.
     auto kept = exec_code(*server_, "bystander", "kept = 41");
