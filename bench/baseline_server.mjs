@@ -5,7 +5,7 @@
 // one session freezes every session and /health too: that is the point of
 // comparing against it.
 //
-// Same API as vivarium serve (see /work/shared/API.md), minus what the
+// Same API as vivarium serve (see docs/api.md), minus what the
 // benchmark does not exercise (file upload/download: output_files is []).
 // Usage: node bench/baseline_server.mjs [PORT]   (or PORT env; 0 = any free port)
 // Prints "listening on http://127.0.0.1:PORT" on stderr when ready.

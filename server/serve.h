@@ -1,4 +1,4 @@
-// `vivarium serve`: the HTTP API of ../shared/API.md over zygote-forked session processes.
+// `vivarium serve`: the HTTP API of docs/api.md over zygote-forked session processes.
 #pragma once
 
 #include <filesystem>

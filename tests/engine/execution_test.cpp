@@ -1,4 +1,4 @@
-// The execution API: output, final_expression, files, errors, as ../shared/API.md defines.
+// The execution API: output, final_expression, files, errors, as docs/api.md defines.
 #include <gtest/gtest.h>
 
 #include "shared_interpreter.h"

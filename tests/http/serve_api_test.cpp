@@ -1,4 +1,4 @@
-// Every rule of ../shared/API.md, against the real `vivarium serve`.
+// Every rule of docs/api.md, against the real `vivarium serve`.
 #include <gtest/gtest.h>
 
 #include "http/http_helpers.h"
