@@ -120,6 +120,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   if (!v8::Script::Compile(context, to_v8(isolate, detail::kBootstrapJs), &origin).ToLocal(&script) ||
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction())
     return fail("the boot script failed");
+  state.wakeup = &wakeup;
   v8::Local<v8::Value> hooks = detail::make_boot_hooks(context, state, interrupt_store);
   v8::Local<v8::Value> boot_function;
   if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &hooks).ToLocal(&boot_function))

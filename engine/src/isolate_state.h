@@ -4,6 +4,8 @@
 
 #include <v8.h>
 
+#include "src/event_loop.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -60,6 +62,9 @@ struct IsolateState {
   // Pyodide's interrupt buffer (non-zero: an interrupt is pending). Host calls that block
   // (sleep) return early when it is set so that Python can raise KeyboardInterrupt.
   const std::int32_t* interrupt_flag = nullptr;
+  // Signalled whenever the interrupt flag is set or execution is terminated, so that a
+  // blocking host call (sleep) waits on it instead of polling the flag.
+  LoopWakeup* wakeup = nullptr;
 
   static IsolateState& of(v8::Isolate* isolate) { return *static_cast<IsolateState*>(isolate->GetData(0)); }
 };
