@@ -16,8 +16,8 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
-#include "server/file_access.h"
-#include "server/lockdown.h"
+#include "sandbox/landlock.h"
+#include "sandbox/seccomp_policy.h"
 #include "server/packages.h"
 #include "server/result_json.h"
 
@@ -137,7 +137,7 @@ void report_error_on_terminal(const engine::ExecutionResult& result, std::option
 // a seccomp filter closes the network, programs, processes, signals to other processes,
 // deleting or renaming files, and the kernel's interfaces.
 std::expected<void, std::string> lock_down(const RunOptions& options, const engine::BootOptions& boot) {
-  server::FileAccess access;
+  sandbox::FileAccess access;
   access.readable.push_back(boot.assets_dir);
   if (boot.packages) access.readable.push_back(boot.packages->dir);
   if (boot.wheels) access.readable.push_back(boot.wheels->dir);
@@ -149,8 +149,8 @@ std::expected<void, std::string> lock_down(const RunOptions& options, const engi
     access.writable.push_back(*options.output_dir);
   }
   ::tzset();  // glibc reads the time zone file once, before it becomes unreadable
-  if (auto restricted = server::restrict_file_access(access); !restricted) return std::unexpected(restricted.error());
-  return server::install_run_seccomp_filter();
+  if (auto restricted = sandbox::restrict_file_access(access); !restricted) return std::unexpected(restricted.error());
+  return sandbox::install_run_seccomp_filter();
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "server/file_access.h"
-#include "server/lockdown.h"
+#include "sandbox/landlock.h"
+#include "sandbox/seccomp_policy.h"
 #include "server/result_limits.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
@@ -74,7 +74,7 @@ std::optional<sessions::ToSession> receive_from_server(int socket) {
 
 void session_main(int socket, engine::Interpreter& interpreter) {
   ::prctl(PR_SET_NAME, "vivarium-sess");
-  close_inherited_descriptors(socket);
+  sandbox::close_inherited_descriptors(socket);
   interpreter.reseed_after_fork();
   // From now on this process cannot open files: wheels come from the server, which
   // reads only files the lock lists; the engine still checks their sha256.
@@ -93,11 +93,11 @@ void session_main(int socket, engine::Interpreter& interpreter) {
   // Landlock with no folder at all: no path on the host can be opened, created or
   // removed, whatever syscall is used (a second wall behind the seccomp filter; a
   // kernel without Landlock leaves the filter alone).
-  if (auto restricted = restrict_file_access({}); !restricted) {
+  if (auto restricted = sandbox::restrict_file_access({}); !restricted) {
     std::fprintf(stderr, "vivarium session: %s\n", restricted.error().c_str());
     ::_exit(70);
   }
-  if (auto locked = install_session_seccomp_filter(); !locked) {
+  if (auto locked = sandbox::install_session_seccomp_filter(); !locked) {
     std::fprintf(stderr, "vivarium session: %s\n", locked.error().c_str());
     ::_exit(70);  // never run untrusted code without the filter
   }

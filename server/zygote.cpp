@@ -18,7 +18,7 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
-#include "server/lockdown.h"
+#include "sandbox/seccomp_policy.h"
 #include "server/session_process.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
@@ -227,7 +227,7 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   // A zygote restarted after a crash is spawned while the server listens and holds
   // client connections: it must hold none of them (they would keep a client's
   // connection, or the port after the server died).
-  close_inherited_descriptors(control_fd);
+  sandbox::close_inherited_descriptors(control_fd);
   ::prctl(PR_SET_NAME, "vivarium-zyg");
   auto report_failure = [&](const std::string& why) {
     (void)sessions::send_frame(control_fd, sessions::encode(sessions::ZygoteFailed{why}));

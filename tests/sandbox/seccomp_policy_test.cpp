@@ -1,6 +1,6 @@
 // The seccomp filters, exercised in forked children (a filter cannot be removed): what a
 // serve session and a `vivarium run` program may and may not do at the syscall level.
-#include "server/lockdown.h"
+#include "sandbox/seccomp_policy.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 #include <functional>
 #include <thread>
 
-using namespace vivarium::server;
+using namespace vivarium::sandbox;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "server/lockdown.h"
+#include "sandbox/seccomp_policy.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-namespace vivarium::server {
+namespace vivarium::sandbox {
 
 void close_inherited_descriptors(int keep) {
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -124,4 +124,4 @@ std::expected<void, std::string> install_session_seccomp_filter() { return insta
 
 std::expected<void, std::string> install_run_seccomp_filter() { return install_seccomp_filter(true); }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sandbox

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace vivarium::server {
+namespace vivarium::sandbox {
 
 struct FileAccess {
   std::vector<std::filesystem::path> readable;  // read files and list folders beneath these
@@ -20,4 +20,4 @@ struct FileAccess {
 // no Landlock; an error when Landlock exists but the restriction fails. Irreversible.
 std::expected<bool, std::string> restrict_file_access(const FileAccess& access);
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sandbox

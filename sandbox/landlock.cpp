@@ -1,4 +1,4 @@
-#include "server/file_access.h"
+#include "sandbox/landlock.h"
 
 #include <fcntl.h>
 #include <linux/landlock.h>
@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace vivarium::server {
+namespace vivarium::sandbox {
 namespace {
 
 // Access rights by the Landlock ABI that introduced them; spelled out because Debian 12's
@@ -86,4 +86,4 @@ std::expected<bool, std::string> restrict_file_access(const FileAccess& access) 
   return true;
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sandbox

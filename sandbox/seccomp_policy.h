@@ -6,7 +6,7 @@
 #include <expected>
 #include <string>
 
-namespace vivarium::server {
+namespace vivarium::sandbox {
 
 // Closes every descriptor but stdout, stderr and `keep`; stdin becomes /dev/null.
 void close_inherited_descriptors(int keep);
@@ -24,4 +24,4 @@ std::expected<void, std::string> install_session_seccomp_filter();
 // ABI 1 or 2, before truncation was covered) opening for writing is not restricted.
 std::expected<void, std::string> install_run_seccomp_filter();
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sandbox

@@ -1,7 +1,7 @@
 // Landlock as `vivarium run` uses it: once restricted, a process opens files only beneath
 // its readable folders and writes only beneath its writable ones. Checked in a forked
 // child, because the restriction cannot be undone.
-#include "server/file_access.h"
+#include "sandbox/landlock.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,8 +11,8 @@
 #include <fstream>
 
 namespace fs = std::filesystem;
-using vivarium::server::FileAccess;
-using vivarium::server::restrict_file_access;
+using vivarium::sandbox::FileAccess;
+using vivarium::sandbox::restrict_file_access;
 
 namespace {
 bool can_open(const fs::path& path, int flags) {
