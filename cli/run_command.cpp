@@ -1,40 +1,32 @@
 #include "cli/run_command.h"
 
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <ctime>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <limits>
 #include <sstream>
 
 #include "cli/exit_status.h"
 #include "cli/output_dir.h"
-#include "engine/interpreter.h"
-#include "engine/runtime.h"
-#include "server/boot_setup.h"
-#include "sandbox/landlock.h"
-#include "sandbox/seccomp_policy.h"
-#include "server/packages.h"
-#include "server/result_json.h"
+#include "cli/output_files_channel.h"
+#include "cli/run_program.h"
+#include "sessions/stdio_relay.h"
 
 namespace vivarium::cli {
 namespace fs = std::filesystem;
 namespace {
 
-void write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t wrote = ::write(fd, text.data(), text.size());
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(wrote));
-  }
+void say(std::string_view message) {
+  const std::string line = "vivarium: " + std::string(message) + "\n";
+  [[maybe_unused]] const auto ignored = ::write(STDERR_FILENO, line.data(), line.size());
 }
-
-void say(std::string_view message) { write_all(STDERR_FILENO, "vivarium: " + std::string(message) + "\n"); }
 
 std::optional<std::string> read_stream(std::istream& in) {
   std::ostringstream content;
@@ -43,15 +35,8 @@ std::optional<std::string> read_stream(std::istream& in) {
   return std::move(content).str();
 }
 
-struct Program {
-  std::string code;
-  std::string filename;
-  std::vector<std::string> argv;
-  bool stdin_is_free = true;  // false when the code itself came from stdin
-};
-
-std::expected<Program, std::string> load_program(const RunOptions& options) {
-  Program program;
+std::expected<LoadedProgram, std::string> load_program(const RunOptions& options) {
+  LoadedProgram program;
   if (options.code) {
     program.code = *options.code;
     program.filename = "<string>";
@@ -94,71 +79,60 @@ std::expected<std::vector<engine::SandboxFile>, std::string> load_input_files(co
   return files;
 }
 
-int exit_status_of(const engine::ExecutionResult& result) {
-  if (!result.error) return result.exit_code.value_or(exit_status::ok);
-  switch (result.error->kind) {
-    case engine::ErrorKind::execution:
-      return exit_status::uncaught_exception;
-    case engine::ErrorKind::timeout:
-      return exit_status::timeout;
-    case engine::ErrorKind::memory:
-      return exit_status::memory_limit;
-    case engine::ErrorKind::engine:
-      return exit_status::internal;
-  }
-  return exit_status::internal;
+// The most the child's files may take on their way out: they lived in its wasm memory,
+// which --memory-limit caps, plus each file's name and framing.
+std::size_t output_files_limit(const RunOptions& options) {
+  return static_cast<std::size_t>(options.memory_limit) + (std::size_t{64} << 20);
 }
 
-void report_error_on_terminal(const engine::ExecutionResult& result, std::optional<std::chrono::milliseconds> timeout) {
-  const auto& error = *result.error;
-  switch (error.kind) {
-    case engine::ErrorKind::timeout: {
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%g", timeout ? static_cast<double>(timeout->count()) / 1000.0 : 0.0);
-      say(std::string("timeout: the program ran longer than ") + seconds + " s and was stopped");
-      break;
+struct Child {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int output_channel = -1;  // the parent's end; -1 without --output-dir
+};
+
+// Forks the child that runs the program. It holds only its three pipes (and, with
+// --output-dir, the socket for the files), in a session of its own: no controlling
+// terminal, and Ctrl-C reaches it only through its parent's forwarding. It dies with
+// its parent.
+std::expected<Child, std::string> start_child(const RunOptions& options, LoadedProgram& program,
+                                              sessions::StdioPipes& pipes, sessions::ForwardedSignals& signals) {
+  int channel[2] = {-1, -1};
+  if (options.output_dir && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) != 0)
+    return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    if (channel[0] >= 0) ::close(channel[0]), ::close(channel[1]);
+    return std::unexpected(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    signals.restore_in_child();
+    ::setsid();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(exit_status::internal);  // the parent is already gone
+    if (channel[0] >= 0) ::close(channel[0]);
+    auto adopted = sessions::adopt_stdio_pipes(pipes, channel[1]);
+    if (!adopted) {
+      say("cannot hand the program its standard streams: " + adopted.error());
+      ::_exit(exit_status::internal);
     }
-    case engine::ErrorKind::engine:
-      say(error.message);
-      break;
-    case engine::ErrorKind::memory:
-      write_all(STDERR_FILENO, error.traceback.empty() ? error.message + "\n" : error.traceback);
-      say("memory limit reached (see --memory-limit)");
-      break;
-    case engine::ErrorKind::execution:
-      write_all(STDERR_FILENO, error.traceback.empty() ? error.message + "\n" : error.traceback);
-      break;
+    // The child's exit runs the same teardown as a `vivarium run` of old.
+    std::exit(run_program(options, std::move(program), *adopted));
   }
-}
-
-// From here on untrusted code runs. Behind V8's and the host functions' own checks, the
-// process gives up what the program never needs: with Landlock (where the kernel has it)
-// it can open only the asset, package and wheel folders, and write only --output-dir;
-// a seccomp filter closes the network, programs, processes, signals to other processes,
-// deleting or renaming files, and the kernel's interfaces.
-std::expected<void, std::string> lock_down(const RunOptions& options, const engine::BootOptions& boot) {
-  sandbox::FileAccess access;
-  access.readable.push_back(boot.assets_dir);
-  if (boot.packages) access.readable.push_back(boot.packages->dir);
-  if (boot.wheels) access.readable.push_back(boot.wheels->dir);
-  if (options.output_dir) {
-    // Created now, so that it can be the one writable folder.
-    std::error_code ec;
-    std::filesystem::create_directories(*options.output_dir, ec);
-    if (ec) return std::unexpected("cannot create output directory " + options.output_dir->string() + ": " + ec.message());
-    access.writable.push_back(*options.output_dir);
-  }
-  ::tzset();  // glibc reads the time zone file once, before it becomes unreadable
-  if (auto restricted = sandbox::restrict_file_access(access); !restricted) return std::unexpected(restricted.error());
-  return sandbox::install_run_seccomp_filter();
+  sessions::close_child_ends(pipes);
+  if (channel[1] >= 0) ::close(channel[1]);
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  return Child{pid, pidfd, channel[0]};
 }
 
 }  // namespace
 
 int run_command(const RunOptions& options) {
   // Descriptors inherited from whoever started us (other than stdin, stdout and stderr)
-  // would let the program reach past Landlock: nothing of ours is open yet.
+  // must not reach the program: nothing of ours is open yet.
   ::syscall(SYS_close_range, 3u, ~0u, 0u);
+  sessions::open_missing_standard_descriptors();
   auto program = load_program(options);
   if (!program) {
     say(program.error());
@@ -169,68 +143,67 @@ int run_command(const RunOptions& options) {
     say(files.error());
     return exit_status::usage;
   }
-  auto setup = server::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.wheels_dir,
-                                     server::parse_package_list(options.preload)});
-  if (!setup) {
-    say(setup.error().message);
-    return setup.error().problem == server::BootSetupProblem::assets ? exit_status::internal : exit_status::usage;
+  program->files = std::move(*files);
+  if (options.output_dir) {
+    std::error_code ec;
+    fs::create_directories(*options.output_dir, ec);
+    if (ec) {
+      say("cannot create output directory " + options.output_dir->string() + ": " + ec.message());
+      return exit_status::usage;
+    }
   }
-  engine::RuntimeOptions runtime;
-  runtime.wasm_memory_limit = options.memory_limit;
-  if (auto initialized = engine::Runtime::initialize(runtime); !initialized) {
-    say(initialized.error());
-    return exit_status::usage;
-  }
-  engine::BootOptions& boot = setup->options;
-  boot.inherit_stdin = program->stdin_is_free;
-  boot.on_notice = [](std::string_view notice) { say(notice); };
-  boot.on_unresponsive = [] {
-    say("timeout: the program did not stop; exiting");
-    ::_exit(exit_status::timeout);
-  };
-  auto interpreter = engine::Interpreter::boot(boot);
-  if (!interpreter) {
-    say(interpreter.error());
+
+  auto signals = sessions::ForwardedSignals::install();
+  if (!signals) {
+    say("cannot set up the program's signals: " + signals.error());
     return exit_status::internal;
   }
-  if (auto warning = server::missing_packages_warning((*interpreter)->missing_preloads(), setup->packages_dir);
-      !warning.empty())
-    say("warning: " + warning);
-  if (auto warning = server::skipped_wheels_warning(setup->skipped_wheels, setup->wheels_dir); !warning.empty())
-    say("warning: " + warning);
+  auto pipes = sessions::make_stdio_pipes();
+  if (!pipes) {
+    say("cannot make the program's standard streams: " + pipes.error());
+    return exit_status::internal;
+  }
+  const bool relay_stdin = program->stdin_is_free;
+  auto child = start_child(options, *program, *pipes, *signals);
+  if (!child) {
+    say("cannot start the program: " + child.error());
+    return exit_status::internal;
+  }
 
-  engine::ExecutionRequest request;
-  request.code = std::move(program->code);
-  request.filename = std::move(program->filename);
-  request.argv = std::move(program->argv);
-  request.files = std::move(*files);
-  request.timeout = options.timeout;
-  if (!options.json) {
-    request.on_output = [](engine::OutputStream stream, std::string_view text) {
-      write_all(stream == engine::OutputStream::err ? STDERR_FILENO : STDOUT_FILENO, text);
-    };
-  }
-  if (auto locked = lock_down(options, boot); !locked) {
-    say("cannot lock the process down before running the program: " + locked.error());
-    return locked.error().starts_with("cannot create output directory") ? exit_status::usage : exit_status::internal;
-  }
-  const auto result = (*interpreter)->execute(request);
+  sessions::RelayOptions relay;
+  relay.relay_stdin = relay_stdin;
+  relay.signal_fd = signals->fd();
+  relay.ended_fd = child->pidfd;
+  relay.collect_fd = child->output_channel;
+  relay.collect_limit = output_files_limit(options);
+  relay.on_signal = [pid = child->pid](int signal_number) { ::kill(pid, signal_number); };
+  // Nobody reads any more (`vivarium run ... | head -1`): the program stops now, and the
+  // command ends as one killed by SIGPIPE does, quietly, as `yes | head -1` does.
+  relay.on_stdout_closed = [pid = child->pid] { ::kill(pid, SIGKILL); };
+  const auto relayed = sessions::relay_stdio(*pipes, relay);
 
-  int status = exit_status_of(result);
-  if (options.json) {
-    // The user's own terminal: only the depth is capped, not the size.
-    const auto body = server::execution_to_json(result, {.max_bytes = std::numeric_limits<std::size_t>::max()});
-    write_all(STDOUT_FILENO, server::to_json_text(body) + "\n");
-  } else if (result.error) {
-    report_error_on_terminal(result, options.timeout);
+  int wait_status = 0;
+  while (::waitpid(child->pid, &wait_status, 0) < 0 && errno == EINTR) {
   }
-  if (options.output_dir) {
-    if (auto written = write_output_files(*options.output_dir, result.output_files); !written) {
+  if (child->pidfd >= 0) ::close(child->pidfd);
+  if (child->output_channel >= 0) ::close(child->output_channel);
+  if (relayed.stdout_closed) wait_status = SIGPIPE;  // a wait status: killed by SIGPIPE
+
+  int status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  if (options.output_dir && WIFEXITED(wait_status)) {
+    auto sent = relayed.collected_too_large
+                    ? std::expected<std::vector<engine::SandboxFile>, std::string>(
+                          std::unexpected("the output files are larger than --memory-limit allows; nothing was written"))
+                    : decode_output_files(relayed.collected);
+    auto written = sent ? write_output_files(*options.output_dir, *sent) : std::unexpected(sent.error());
+    if (!written) {
       say(written.error());
       if (status == exit_status::ok) status = exit_status::internal;
     }
   }
-  return status;
+  if (status >= 0) return status;
+  signals->restore_in_child();  // back to the dispositions we were given, to die as the child did
+  return sessions::exit_like_child(wait_status);
 }
 
 }  // namespace vivarium::cli

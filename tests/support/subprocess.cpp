@@ -166,6 +166,10 @@ bool LiveProcess::running() {
   return false;
 }
 
+void LiveProcess::send_signal(int signal_number) {
+  if (pid_ > 0) ::kill(pid_, signal_number);
+}
+
 int LiveProcess::wait() {
   int status = 0;
   ::waitpid(pid_, &status, 0);

@@ -34,6 +34,7 @@ class LiveProcess {
   // Reads stdout until `needle` appears or the deadline passes; returns what was read.
   std::string read_stdout_until(const std::string& needle, std::chrono::milliseconds limit);
   bool running();
+  void send_signal(int signal_number);  // to the process started (not its children)
   int wait();
 
  private:

@@ -1,0 +1,58 @@
+"""Runs `vivarium run` on a pseudo-terminal, as a user at a terminal does, and reports
+what the confined child of the vivarium process holds, then types a line for input().
+
+usage: run_under_pty.py VIVARIUM [--output-dir DIR]
+Prints one fact per line (the test compares them); exits 0 unless it could not look.
+"""
+import os
+import pty
+import select
+import sys
+import time
+
+binary = sys.argv[1]
+code = "print('ready', flush=True)\nline = input('> ')\nprint('got', line[::-1])\n"
+pid, master = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, "run", *sys.argv[2:], "-c", code])
+
+
+def read_until(needle, seconds=120):
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the terminal's last holder closed it
+            break
+        if not data:
+            break
+        seen += data
+    return seen
+
+
+def is_terminal(target):
+    return target.startswith(("/dev/pts/", "/dev/tty", "/dev/ptmx", "/dev/console"))
+
+
+first = read_until(b"> ")
+children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+print("children:", len(children))
+print("parent holds the terminal:", is_terminal(os.readlink(f"/proc/{pid}/fd/0")))
+if children:
+    child = children[0]
+    targets = {int(fd): os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")}
+    for fd in (0, 1, 2):
+        print(f"fd {fd}:", "pipe" if targets.get(fd, "").startswith("pipe:") else targets.get(fd, "closed"))
+    print("terminal descriptors:", [t for t in targets.values() if is_terminal(t)])
+    stat = open(f"/proc/{child}/stat").read()
+    print("controlling terminal:", stat.rsplit(")", 1)[1].split()[4])  # tty_nr, 0 for none
+os.write(master, b"hello\n")
+rest = read_until(b"got olleh")
+_, status = os.waitpid(pid, 0)
+output = (first + rest).decode(errors="replace").replace("\r\n", "\n")
+print("output:", repr(output))
+print("exit:", os.waitstatus_to_exitcode(status))
