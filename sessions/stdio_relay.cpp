@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,13 +40,28 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // blocks in its write, as python3 would block on a slow terminal.
 constexpr std::size_t kQueueLimit = 1024 * 1024;
 
-// How much one write to a user's descriptor may carry without blocking once poll() said
-// POLLOUT. A pipe promises one free page (PIPE_BUF), and a terminal or a socket no more;
-// a regular file or /dev/null never blocks for long, so it gets everything at once.
-std::size_t safe_write_size(int fd) {
+enum class Sink { file, pipe, other };
+
+Sink sink_kind(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !::isatty(fd))))
-    return std::size_t{1} << 30;
+  if (::fstat(fd, &st) != 0) return Sink::other;
+  if (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !::isatty(fd))) return Sink::file;
+  return S_ISFIFO(st.st_mode) ? Sink::pipe : Sink::other;
+}
+
+// How much one write to a user's descriptor may carry without blocking once poll() said
+// POLLOUT. A regular file or /dev/null never blocks for long: everything at once. A pipe
+// promises one free page (PIPE_BUF), or all of its capacity when it is empty (no byte
+// unread), which is the usual case behind `| cat`: 4 KiB writes cost 100 MiB of stdout
+// 25600 write and poll calls. A terminal or a socket: one page.
+std::size_t safe_write_size(int fd, Sink kind) {
+  if (kind == Sink::file) return std::size_t{1} << 30;
+  if (kind == Sink::pipe) {
+    int unread = -1;
+    const int capacity = ::fcntl(fd, F_GETPIPE_SZ);
+    if (::ioctl(fd, FIONREAD, &unread) == 0 && unread == 0 && capacity > PIPE_BUF)
+      return static_cast<std::size_t>(capacity);
+  }
   return PIPE_BUF;
 }
 
@@ -175,7 +191,7 @@ RelayOutcome relay_stdio(StdioPipes& pipes, const RelayOptions& options) {
   std::string pending_stdin;
   int from[2] = {pipes.from_stdout, pipes.from_stderr};
   const int user_out[2] = {options.user_stdout, options.user_stderr};
-  const std::size_t write_size[2] = {safe_write_size(options.user_stdout), safe_write_size(options.user_stderr)};
+  const Sink sink[2] = {sink_kind(options.user_stdout), sink_kind(options.user_stderr)};
   bool user_writable[2] = {true, true};  // false after a write error: the rest is dropped
   std::deque<Chunk> queue;
   std::size_t queued = 0;
@@ -251,7 +267,7 @@ RelayOutcome relay_stdio(StdioPipes& pipes, const RelayOptions& options) {
     if (fds[3].revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) {
       Chunk& head = queue.front();
       const int stream = head.is_stderr ? 1 : 0;
-      const std::size_t size = std::min(head.bytes.size() - head.done, write_size[stream]);
+      const std::size_t size = std::min(head.bytes.size() - head.done, safe_write_size(user_out[stream], sink[stream]));
       const ssize_t wrote = ::write(user_out[stream], head.bytes.data() + head.done, size);
       if (wrote > 0) {
         head.done += static_cast<std::size_t>(wrote);
