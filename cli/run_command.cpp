@@ -107,7 +107,7 @@ std::expected<Child, std::string> start_child(const RunOptions& options, LoadedP
     return std::unexpected(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    signals.restore_in_child();
+    signals.restore();
     ::setsid();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(exit_status::internal);  // the parent is already gone
@@ -202,7 +202,7 @@ int run_command(const RunOptions& options) {
     }
   }
   if (status >= 0) return status;
-  signals->restore_in_child();  // back to the dispositions we were given, to die as the child did
+  signals->restore();  // back to the dispositions we were given, to die as the child did
   return sessions::exit_like_child(wait_status);
 }
 

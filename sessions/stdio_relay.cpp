@@ -85,10 +85,9 @@ Read read_some(int fd, std::string& into, std::size_t max) {
   return errno == EAGAIN || errno == EWOULDBLOCK ? Read::again : Read::error;
 }
 
-// True when fd is a terminal whose foreground process group is not ours: reading it
-// then would stop us (SIGTTIN) or fail (EIO), as `vivarium run ... &` in a shell would.
+// True when the terminal fd's foreground process group is not ours: reading it then would
+// stop us (SIGTTIN) or fail (EIO), as for `vivarium run ... &` in an interactive shell.
 bool is_background_terminal(int fd) {
-  if (!::isatty(fd)) return false;
   const pid_t foreground = ::tcgetpgrp(fd);
   return foreground >= 0 && foreground != ::getpgrp();
 }
@@ -173,7 +172,7 @@ ForwardedSignals::ForwardedSignals(ForwardedSignals&& other) noexcept
       old_ttin_(other.old_ttin_),
       restored_(std::exchange(other.restored_, true)) {}
 
-void ForwardedSignals::restore_in_child() {
+void ForwardedSignals::restore() {
   if (restored_) return;
   restored_ = true;
   ::sigaction(SIGPIPE, &old_pipe_, nullptr);
@@ -182,12 +181,13 @@ void ForwardedSignals::restore_in_child() {
   close_fd(fd_);
 }
 
-ForwardedSignals::~ForwardedSignals() { restore_in_child(); }
+ForwardedSignals::~ForwardedSignals() { restore(); }
 
 RelayOutcome relay_stdio(StdioPipes& pipes, const RelayOptions& options) {
   RelayOutcome outcome;
   if (!options.relay_stdin) close_fd(pipes.to_stdin);
   bool stdin_open = pipes.to_stdin >= 0;
+  const bool stdin_is_terminal = ::isatty(options.user_stdin) == 1;
   std::string pending_stdin;
   int from[2] = {pipes.from_stdout, pipes.from_stderr};
   const int user_out[2] = {options.user_stdout, options.user_stderr};
@@ -227,7 +227,7 @@ RelayOutcome relay_stdio(StdioPipes& pipes, const RelayOptions& options) {
     if (!queue.empty()) fds[3] = {user_out[queue.front().is_stderr ? 1 : 0], POLLOUT, 0};
     int timeout_ms = -1;
     if (stdin_open && pending_stdin.empty() && !ended) {
-      if (is_background_terminal(options.user_stdin))
+      if (stdin_is_terminal && is_background_terminal(options.user_stdin))
         timeout_ms = 250;  // look again: the shell may bring us to the foreground
       else
         fds[4] = {options.user_stdin, POLLIN, 0};
@@ -281,7 +281,8 @@ RelayOutcome relay_stdio(StdioPipes& pipes, const RelayOptions& options) {
     if (fds[4].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
       const Read got = read_some(options.user_stdin, pending_stdin, kReadChunk);
       // EIO: we were moved to the background between the check and the read.
-      const bool background = got == Read::error && errno == EIO && is_background_terminal(options.user_stdin);
+      const bool background =
+          got == Read::error && errno == EIO && stdin_is_terminal && is_background_terminal(options.user_stdin);
       if ((got == Read::eof || got == Read::error) && !background) {
         close_fd(pipes.to_stdin);  // the child reads end of file
         stdin_open = false;

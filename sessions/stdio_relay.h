@@ -43,14 +43,15 @@ std::expected<int, std::string> adopt_stdio_pipes(const StdioPipes& pipes, int c
 // they are forwarded from the relay's loop and never interrupt a copy half-way; SIGPIPE
 // and SIGTTIN are ignored (a closed reader is an EPIPE, a background read an EIO). Made
 // before fork: a signal arriving in between waits in the signalfd. The child calls
-// restore_in_child() first thing, to run with the dispositions its parent was given.
+// restore() first thing, to run with the dispositions its parent was given; the parent
+// calls it before it dies as its child did (exit_like_child).
 class ForwardedSignals {
  public:
   static std::expected<ForwardedSignals, std::string> install();
   ForwardedSignals(ForwardedSignals&& other) noexcept;
   ForwardedSignals& operator=(ForwardedSignals&&) = delete;
   ~ForwardedSignals();  // restores the mask and the dispositions
-  void restore_in_child();
+  void restore();
   int fd() const { return fd_; }
 
  private:

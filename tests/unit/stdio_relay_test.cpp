@@ -67,7 +67,7 @@ struct Started {
 Started start(StdioPipes& pipes, ForwardedSignals& signals, const std::function<void()>& body) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    signals.restore_in_child();
+    signals.restore();
     if (!adopt_stdio_pipes(pipes, -1)) ::_exit(99);
     body();
     ::_exit(0);
