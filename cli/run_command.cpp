@@ -16,8 +16,7 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
-#include "sandbox/landlock.h"
-#include "sandbox/seccomp_policy.h"
+#include "sandbox/confine.h"
 #include "server/packages.h"
 #include "server/result_json.h"
 
@@ -149,8 +148,11 @@ std::expected<void, std::string> lock_down(const RunOptions& options, const engi
     access.writable.push_back(*options.output_dir);
   }
   ::tzset();  // glibc reads the time zone file once, before it becomes unreadable
-  if (auto restricted = sandbox::restrict_file_access(access); !restricted) return std::unexpected(restricted.error());
-  return sandbox::install_run_seccomp_filter();
+  // No sandbox uid yet: the program still reads wheels and writes --output-dir itself,
+  // which a uid of its own could not do in a root user's 0700 folders.
+  auto layers = sandbox::confine({.role = sandbox::Role::run, .files = std::move(access)});
+  if (!layers) return std::unexpected(layers.error().message);
+  return {};
 }
 
 }  // namespace
