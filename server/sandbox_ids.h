@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "sandbox/privileges.h"
+#include "sandbox/id_range.h"
 
 namespace vivarium::server {
 

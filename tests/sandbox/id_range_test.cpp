@@ -1,4 +1,4 @@
-#include "sandbox/privileges.h"
+#include "sandbox/id_range.h"
 
 #include <gtest/gtest.h>
 
