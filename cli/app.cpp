@@ -9,6 +9,7 @@
 #include "cli/exit_status.h"
 #include "cli/options_parsing.h"
 #include "cli/packages_command.h"
+#include "cli/sandbox_check_command.h"
 #include "cli/run_command.h"
 #include "cli/serve_command.h"
 #include "engine/assets.h"
@@ -137,6 +138,8 @@ int run_main(int argc, char** argv) {
   add_serve_command(app, serve_flags);
   PackagesOptions packages_options;
   add_packages_command(app, packages_options);
+  SandboxCheckOptions sandbox_check_options;
+  add_sandbox_check_command(app, sandbox_check_options);
   ZygoteFlags zygote_flags;
   add_zygote_command(app, zygote_flags);
 
@@ -164,6 +167,7 @@ int run_main(int argc, char** argv) {
   }
   if (app.got_subcommand("serve")) return serve_command(serve_flags);
   if (app.got_subcommand("packages")) return packages_command(packages_options);
+  if (app.got_subcommand("sandbox-check")) return sandbox_check_command(sandbox_check_options);
   if (app.got_subcommand("__zygote")) return zygote_command(zygote_flags);
   return exit_status::usage;
 }

@@ -10,8 +10,7 @@
 #include "cli/output_files_channel.h"
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
-#include "sandbox/landlock.h"
-#include "sandbox/seccomp_policy.h"
+#include "sandbox/confine.h"
 #include "server/boot_setup.h"
 #include "server/packages.h"
 #include "server/result_json.h"
@@ -68,18 +67,20 @@ void report_error_on_terminal(const engine::ExecutionResult& result, std::option
 }
 
 // From here on untrusted code runs. Behind V8's and the host functions' own checks, the
-// process gives up what the program never needs: with Landlock (where the kernel has it)
-// it can open only the asset, package and wheel folders, and write nothing (its parent
-// writes --output-dir); a seccomp filter closes the network, programs, processes,
-// signals to other processes, deleting or renaming files, and the kernel's interfaces.
+// process builds the wall of docs/security.md with the run policy: with Landlock (where
+// the kernel has it) it can open only the asset, package and wheel folders, and write
+// nothing (its parent writes --output-dir); namespaces, no capabilities, and a seccomp
+// allow-list close the network, programs, processes, signals to other processes, and
+// the kernel's interfaces. It keeps the user's uid: it still reads wheels itself.
 std::expected<void, std::string> lock_down(const engine::BootOptions& boot) {
   sandbox::FileAccess access;
   access.readable.push_back(boot.assets_dir);
   if (boot.packages) access.readable.push_back(boot.packages->dir);
   if (boot.wheels) access.readable.push_back(boot.wheels->dir);
   ::tzset();  // glibc reads the time zone file once, before it becomes unreadable
-  if (auto restricted = sandbox::restrict_file_access(access); !restricted) return std::unexpected(restricted.error());
-  return sandbox::install_run_seccomp_filter();
+  auto layers = sandbox::confine({.role = sandbox::Role::run, .files = std::move(access)});
+  if (!layers) return std::unexpected(layers.error().message);
+  return {};
 }
 
 }  // namespace

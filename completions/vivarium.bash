@@ -50,10 +50,11 @@ _vivarium()
 
     local global_opts='--help -h --version'
     # The internal __zygote subcommand is left out on purpose.
-    local subcommands='run serve packages'
+    local subcommands='run serve packages sandbox-check'
     local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
     local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
+    local sandbox_check_opts='--help -h --sandbox-uids'
 
     # Find the subcommand: the first word that is not a global option.
     local i subcmd='' subcmd_index=0
@@ -184,7 +185,7 @@ _vivarium()
                     ;;
                 --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
                     --max-output-size | --max-output-files-size | --max-output-files | --process-memory-limit | --header-timeout | \
-                    --body-timeout | --write-timeout | --keep-alive-timeout | --max-connections | --max-json-depth)
+                    --body-timeout | --write-timeout | --keep-alive-timeout | --max-connections | --max-json-depth | --sandbox-uids)
                     # A number or a size: nothing to offer.
                     COMPREPLY=()
                     return
@@ -206,6 +207,15 @@ _vivarium()
                     ;;
             esac
             mapfile -t COMPREPLY < <(compgen -W "$packages_opts" -- "$cur")
+            ;;
+        sandbox-check)
+            case $prev in
+                --sandbox-uids)
+                    COMPREPLY=()
+                    return
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "$sandbox_check_opts" -- "$cur")
             ;;
         *)
             compopt -o default 2>/dev/null

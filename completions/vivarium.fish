@@ -70,6 +70,7 @@ complete -c vivarium -n __fish_use_subcommand -l version -d 'Print the versions 
 complete -c vivarium -n __fish_use_subcommand -a run -d 'Run a Python program once in a fresh sandbox, like python3'
 complete -c vivarium -n __fish_use_subcommand -a serve -d 'Serve the HTTP API: stateful Python sessions in locked-down processes'
 complete -c vivarium -n __fish_use_subcommand -a packages -d 'List the Pyodide packages of the package folder, and which ones serve preloads'
+complete -c vivarium -n __fish_use_subcommand -a sandbox-check -d 'Show which layers of the process wall this machine offers'
 # (The internal __zygote subcommand is left out on purpose.)
 
 # vivarium run [OPTIONS] FILE|-|-c CODE [ARGS...]
@@ -110,6 +111,8 @@ complete -c vivarium -n $serve -l write-timeout -x -d 'Seconds a client has to r
 complete -c vivarium -n $serve -l keep-alive-timeout -x -d 'Seconds an idle connection stays open [env KEEP_ALIVE_TIMEOUT_SECONDS]'
 complete -c vivarium -n $serve -l max-connections -x -d 'Client connections open at once; more get HTTP 503 [env MAX_CONNECTIONS]'
 complete -c vivarium -n $serve -l max-json-depth -x -d 'Deepest nesting of a JSON request body [env MAX_JSON_DEPTH]'
+complete -c vivarium -n $serve -l sandbox-uids -x -d 'As root: the uids sessions switch to, FIRST-LAST [env SANDBOX_UIDS]'
+complete -c vivarium -n $serve -l require-full-sandbox -d 'Refuse to start when a layer of the process wall is missing [env REQUIRE_FULL_SANDBOX]'
 complete -c vivarium -n $serve -l log-level -x -a 'error warn info debug' -d 'What to log [env LOG_LEVEL, default info]'
 complete -c vivarium -n $serve -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder [env VIVARIUM_ASSETS]'
 complete -c vivarium -n $serve -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept [env PYODIDE_CACHE_DIR]'
@@ -124,3 +127,8 @@ complete -c vivarium -n $packages -l packages-dir -x -a '(__fish_complete_direct
 complete -c vivarium -n $packages -l wheels-dir -x -a '(__fish_complete_directories)' -d 'The wheel folder for micropip [env VIVARIUM_WHEELS_DIR]'
 complete -c vivarium -n $packages -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder (to find the default)'
 complete -c vivarium -n $packages -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'The preload list to report on, as for serve [env PRELOAD]'
+
+# vivarium sandbox-check [--sandbox-uids FIRST-LAST]
+set -l sandbox_check '__vivarium_using_subcommand sandbox-check'
+complete -c vivarium -n $sandbox_check -s h -l help -d 'Print the help of sandbox-check and exit'
+complete -c vivarium -n $sandbox_check -l sandbox-uids -x -d 'The uid range to try, as for serve [env SANDBOX_UIDS]'

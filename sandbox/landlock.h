@@ -15,9 +15,20 @@ struct FileAccess {
   std::vector<std::filesystem::path> writable;  // also create folders and files, and write them
 };
 
+// What the restriction covered, by the kernel's Landlock ABI.
+struct LandlockOutcome {
+  int abi = 0;                           // 0: no Landlock in this kernel, nothing was done
+  bool tcp_denied = false;               // ABI 4: no TCP bind or connect
+  bool signals_scoped = false;           // ABI 6: no signal to a process outside the domain
+  bool abstract_sockets_scoped = false;  // ABI 6: no connect to an abstract unix socket outside it
+  explicit operator bool() const { return abi > 0; }
+};
+
 // Restricts this process (and threads it creates later) to `access`: no other file can be
-// opened, created, removed or executed. Returns false, doing nothing, when the kernel has
-// no Landlock; an error when Landlock exists but the restriction fails. Irreversible.
-std::expected<bool, std::string> restrict_file_access(const FileAccess& access);
+// opened, created, removed or executed; where the kernel has them, also no TCP, no
+// signals and no abstract unix sockets beyond the process's own domain (each session
+// is a domain of its own). Does nothing when the kernel has no Landlock; an error when
+// Landlock exists but the restriction fails. Irreversible.
+std::expected<LandlockOutcome, std::string> restrict_file_access(const FileAccess& access);
 
 }  // namespace vivarium::sandbox

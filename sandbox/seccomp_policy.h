@@ -1,27 +1,40 @@
-// What a process does to itself before it runs untrusted code. A forked session keeps
-// only its channel to the server among its file descriptors, then installs a seccomp-bpf
-// filter; `vivarium run` installs a looser one.
+// The seccomp allow-lists, one per role, built from named groups (syscall_groups.h) and
+// argument rules (argument_rules.h), as Chromium's seccomp-bpf helpers do. Everything a
+// policy does not name fails with EPERM, so a system call added to the kernel later is
+// denied by construction; a call from another ABI (i386, x32) kills the process.
 #pragma once
+
+#include <sys/types.h>
 
 #include <expected>
 #include <string>
+#include <vector>
+
+#include "sandbox/argument_rules.h"
+#include "sandbox/sandbox_error.h"
+#include "sandbox/syscall_groups.h"
 
 namespace vivarium::sandbox {
 
-// Closes every descriptor but stdout, stderr and `keep`; stdin becomes /dev/null.
-void close_inherited_descriptors(int keep);
+enum class Role {
+  session,  // a `serve` session: its channel to the server, memory and threads; no files
+  run,      // `vivarium run`'s program: also opens files for reading (Landlock says which)
+};
 
-// Installs the session's seccomp filter (libseccomp). From then on the process cannot
-// open files, create sockets, run programs, create processes, signal other processes,
-// or change the file system; it can still use its existing socket and memory.
-std::expected<void, std::string> install_session_seccomp_filter();
+struct SeccompPolicy {
+  Role role;
+  std::vector<SyscallGroup> groups;
+  std::vector<ArgumentRule> rules;
+};
 
-// The same filter for `vivarium run`, which must still open files (wheels on import, the
-// --output-dir it writes after the program) and create directories: everything else
-// stays closed (network, programs, processes, signals to others, deleting, renaming or
-// re-permissioning files, the kernel's interfaces). Which files it may open, and whether
-// it may write them, is Landlock's part (file_access.h); without Landlock (or with its
-// ABI 1 or 2, before truncation was covered) opening for writing is not restricted.
-std::expected<void, std::string> install_run_seccomp_filter();
+SeccompPolicy policy_for(Role role);
+
+// Installs `policy` on this process and the threads it creates later; `self` is its pid
+// (getpid()). Irreversible. Needs no_new_privs or CAP_SYS_ADMIN (libseccomp sets the
+// former).
+std::expected<void, SandboxError> install_seccomp_policy(const SeccompPolicy& policy, pid_t self);
+
+// The policy of `role`, for this process: install_seccomp_policy(policy_for(role), getpid()).
+std::expected<void, SandboxError> install_seccomp_policy(Role role);
 
 }  // namespace vivarium::sandbox

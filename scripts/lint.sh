@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
 formatted=(sessions/*.cpp sessions/*.h tests/fuzz/*.cpp server/final_expression.* server/guarded_http_server.*
-           server/deadline_stream.* server/connection_task_queue.* server/log_escape.* server/result_limits.*)
+           server/deadline_stream.* server/connection_task_queue.* server/log_escape.* server/result_limits.*
+           sandbox/*.cpp sandbox/*.h server/sandbox_ids.* tests/sandbox/*.cpp)
 if ! clang-format --dry-run -Werror "${formatted[@]}"; then
   echo "lint: run clang-format -i on the files above" >&2
   status=1

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sandbox/id_range.h"
 #include "server/packages.h"
 #include "server/units.h"
 
@@ -46,6 +47,12 @@ const std::vector<SettingInfo>& server_settings() {
        "Client connections open at once; more get HTTP 503 with Retry-After (GET /health still answers)"},
       {"MAX_JSON_DEPTH", "--max-json-depth", "N", "64",
        "Deepest nesting of a JSON request body; deeper gets HTTP 400 validation"},
+      {"SANDBOX_UIDS", "--sandbox-uids", "FIRST-LAST", "1879048192-1879113727",
+       "When run as root: the uids (and equal gids) that sessions switch to, one per live session; the range "
+       "must be larger than --max-sessions"},
+      {"REQUIRE_FULL_SANDBOX", "--require-full-sandbox", nullptr, "off",
+       "Refuse to start, and end any session, if a layer of the process wall is missing on this machine (see "
+       "vivarium sandbox-check)"},
       {"LOG_LEVEL", "--log-level", "LEVEL", "info", "error, warn, info (one line per request) or debug"},
       {"VIVARIUM_ASSETS", "--assets", "DIR", "next to the binary", "The Pyodide bundle folder"},
       {"PYODIDE_CACHE_DIR", "--cache-dir", "DIR", "~/.cache/vivarium", "Where compiled code caches are kept"},
@@ -163,6 +170,23 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     auto value = parse_integer("MAX_JSON_DEPTH", *depth, 3, 100000);
     if (!value) return std::unexpected(value.error());
     config.max_json_depth = static_cast<int>(*value);
+  }
+  if (auto range = get("SANDBOX_UIDS")) {
+    auto parsed = sandbox::parse_id_range(*range);
+    if (!parsed) return std::unexpected("SANDBOX_UIDS: " + parsed.error().message);
+    config.sandbox_ids = *parsed;
+  }
+  if (config.sandbox_ids.count <= static_cast<std::uint32_t>(config.max_sessions))
+    return std::unexpected("SANDBOX_UIDS: the range holds " + std::to_string(config.sandbox_ids.count) +
+                           " uids, fewer than MAX_SESSIONS + 1 (" + std::to_string(config.max_sessions + 1) +
+                           "); give it a larger range");
+  if (auto required = get("REQUIRE_FULL_SANDBOX")) {
+    if (*required == "1" || *required == "true" || *required == "yes" || *required == "on")
+      config.require_full_sandbox = true;
+    else if (*required == "0" || *required == "false" || *required == "no" || *required == "off" || required->empty())
+      config.require_full_sandbox = false;
+    else
+      return std::unexpected("REQUIRE_FULL_SANDBOX='" + *required + "': expected 1, true, yes or on (or 0, false, no, off)");
   }
   if (auto level = get("LOG_LEVEL")) {
     if (*level == "error")

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/id_range.h"
+
 namespace vivarium::server {
 
 enum class LogLevel { error, warn, info, debug };
@@ -37,6 +39,8 @@ struct ServerConfig {
   std::chrono::milliseconds keep_alive_timeout{5000};
   int max_connections = 1024;
   int max_json_depth = 64;
+  sandbox::IdRange sandbox_ids;        // SANDBOX_UIDS (used when run as root)
+  bool require_full_sandbox = false;  // REQUIRE_FULL_SANDBOX
   LogLevel log_level = LogLevel::info;
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;
@@ -49,7 +53,7 @@ struct ServerConfig {
 struct SettingInfo {
   const char* env;
   const char* flag;
-  const char* value_name;
+  const char* value_name;  // nullptr: a switch, given without a value (its env: 1 or 0)
   const char* default_text;
   const char* help;
 };

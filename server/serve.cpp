@@ -15,6 +15,7 @@
 #include "server/executor.h"
 #include "server/guarded_http_server.h"
 #include "server/log_escape.h"
+#include "sandbox/layer_probe.h"
 #include "server/logger.h"
 #include "server/packages.h"
 #include "server/result_json.h"
@@ -91,7 +92,8 @@ class Server {
         setup_(std::move(setup)),
         registry_(config.max_sessions),
         zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
-                              setup_.packages_dir, setup_.wheels_dir, config.preload}),
+                              setup_.packages_dir, setup_.wheels_dir, config.preload, config.sandbox_ids,
+                              config.require_full_sandbox}),
         executor_(registry_, zygote_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}),
         http_(http_limits(config)) {}
 
@@ -247,6 +249,24 @@ int Server::run() {
   sigaddset(&signals, SIGINT);
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
   ::signal(SIGPIPE, SIG_IGN);
+
+  // The wall as a session will build it, tried once on a forked child: what this
+  // machine refuses is said now, once, rather than by every session.
+  auto layers = sandbox::probe_layers({.role = sandbox::Role::session,
+                                       .identity = sandbox::identity_in(config_.sandbox_ids, 0)});
+  if (!layers) {
+    log::error("cannot confine a session process here: " + layers.error().message);
+    return 1;
+  }
+  if (auto missing = sandbox::missing_layers(*layers); !missing.empty()) {
+    if (config_.require_full_sandbox) {
+      log::error("--require-full-sandbox: the process wall misses " + missing);
+      return 1;
+    }
+    log::warn("the process wall misses " + missing + " (vivarium sandbox-check explains each layer)");
+  } else {
+    log::info("process wall: all " + std::to_string(layers->size()) + " layers active (vivarium sandbox-check)");
+  }
 
   const auto boot_started = Clock::now();
   if (auto started = zygote_.start(); !started) {

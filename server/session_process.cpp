@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "sandbox/landlock.h"
-#include "sandbox/seccomp_policy.h"
+#include "sandbox/confine.h"
+#include "sandbox/descriptors.h"
 #include "server/result_limits.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
@@ -72,7 +72,7 @@ std::optional<sessions::ToSession> receive_from_server(int socket) {
 
 }  // namespace
 
-void session_main(int socket, engine::Interpreter& interpreter) {
+void session_main(int socket, engine::Interpreter& interpreter, const sessions::ForkRequest& sandbox) {
   ::prctl(PR_SET_NAME, "vivarium-sess");
   sandbox::close_inherited_descriptors(socket);
   interpreter.reseed_after_fork();
@@ -90,16 +90,16 @@ void session_main(int socket, engine::Interpreter& interpreter) {
           if (!std::holds_alternative<sessions::InterruptRequest>(*reply)) return std::nullopt;
         }
       });
-  // Landlock with no folder at all: no path on the host can be opened, created or
-  // removed, whatever syscall is used (a second wall behind the seccomp filter; a
-  // kernel without Landlock leaves the filter alone).
-  if (auto restricted = sandbox::restrict_file_access({}); !restricted) {
-    std::fprintf(stderr, "vivarium session: %s\n", restricted.error().c_str());
-    ::_exit(70);
-  }
-  if (auto locked = sandbox::install_session_seccomp_filter(); !locked) {
-    std::fprintf(stderr, "vivarium session: %s\n", locked.error().c_str());
-    ::_exit(70);  // never run untrusted code without the filter
+  // glibc reads the time zone once; after the wall it could only probe and fail.
+  ::tzset();
+  // The wall (docs/security.md): its own uid (as root), user, network, IPC and UTS
+  // namespaces, no capabilities, Landlock with no folder at all (no host path can be
+  // opened, created or removed), and the session's seccomp allow-list.
+  sandbox::ConfineOptions wall{.role = sandbox::Role::session, .require_all = sandbox.require_full_sandbox};
+  if (sandbox.uid != 0) wall.identity = sandbox::Identity{sandbox.uid, sandbox.gid};
+  if (auto confined = sandbox::confine(wall); !confined) {
+    std::fprintf(stderr, "vivarium session: %s\n", confined.error().message.c_str());
+    ::_exit(70);  // never run untrusted code behind a wall with a hole in it
   }
   start_server_watch(socket);
   for (;;) {

@@ -3,7 +3,10 @@
 #pragma once
 
 #include "engine/interpreter.h"
+#include "sessions/wire_messages.h"
 
 namespace vivarium::server {
-[[noreturn]] void session_main(int socket, engine::Interpreter& interpreter);
+// `sandbox` says which uid and gid to switch to (when the zygote runs as root) and
+// whether a layer this machine lacks must end the session instead.
+[[noreturn]] void session_main(int socket, engine::Interpreter& interpreter, const sessions::ForkRequest& sandbox);
 }

@@ -18,7 +18,7 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
-#include "sandbox/seccomp_policy.h"
+#include "sandbox/descriptors.h"
 #include "server/session_process.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
@@ -51,7 +51,7 @@ void release_session_process(SessionProcess& process) {
   process = SessionProcess{};
 }
 
-Zygote::Zygote(ZygoteOptions options) : options_(std::move(options)) {}
+Zygote::Zygote(ZygoteOptions options) : options_(std::move(options)), sandbox_ids_(options_.sandbox_ids) {}
 Zygote::~Zygote() { stop(); }
 
 std::optional<pid_t> Zygote::pid() const {
@@ -136,8 +136,23 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   int sockets[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
     return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  // As root, each session gets a uid and gid of its own (held until its process is
+  // released); otherwise it stays the server's user, in a user namespace of its own.
+  sessions::ForkRequest fork_request{.require_full_sandbox = options_.require_full_sandbox};
+  SandboxIds::Lease sandbox_id;
+  if (::geteuid() == 0) {
+    auto lease = sandbox_ids_.acquire();
+    if (!lease) {
+      ::close(sockets[0]);
+      ::close(sockets[1]);
+      return std::unexpected("every uid of --sandbox-uids is taken by a live session; give it a larger range");
+    }
+    sandbox_id = std::move(*lease);
+    fork_request.uid = sandbox_id->uid;
+    fork_request.gid = sandbox_id->gid;
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto sent = sessions::send_frame(control_, sessions::encode(sessions::ForkRequest{}), deadline, sockets[1]);
+  auto sent = sessions::send_frame(control_, sessions::encode(fork_request), deadline, sockets[1]);
   ::close(sockets[1]);
   if (!sent) {
     ::close(sockets[0]);
@@ -158,6 +173,7 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   process.pid = std::get<sessions::ForkReply>(*outcome).pid;
   process.pidfd = pidfd_open(process.pid);
   process.socket = sockets[0];
+  process.sandbox_id = std::move(sandbox_id);
   return process;
 }
 
@@ -197,7 +213,8 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
 // In the forked child: a real session runs in a grandchild on an inner socket, and this
 // process becomes the program, with the server's socket on fd 3 and the real session's
 // on fd 4. It relays (or not) as it likes. The server sees only this process.
-[[noreturn]] void run_fake_session(const char* program, int server_socket, engine::Interpreter& interpreter) {
+[[noreturn]] void run_fake_session(const char* program, int server_socket, engine::Interpreter& interpreter,
+                                   const sessions::ForkRequest& sandbox) {
   int inner[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inner) != 0) ::_exit(71);
   const pid_t real = ::fork();
@@ -205,7 +222,7 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
   if (real == 0) {
     ::close(server_socket);
     ::close(inner[0]);
-    session_main(inner[1], interpreter);
+    session_main(inner[1], interpreter, sandbox);
   }
   // Out of the way of 3 and 4 first, so that neither dup2 overwrites the other.
   const int to_server = ::fcntl(server_socket, F_DUPFD, 10);
@@ -273,7 +290,8 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
     auto request = sessions::receive_frame(control_fd, sessions::kZygoteFrameLimit);
     if (!request) return 0;  // the server went away
     const int session_socket = request->passed_fd;
-    if (session_socket < 0 || !sessions::decode_fork_request(request->body)) {
+    auto fork_request = sessions::decode_fork_request(request->body);
+    if (session_socket < 0 || !fork_request) {
       if (session_socket >= 0) ::close(session_socket);
       if (!sessions::send_frame(control_fd, sessions::encode(sessions::ForkFailed{"not a fork request"}))) return 1;
       continue;
@@ -281,8 +299,8 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
     const pid_t child = ::fork();
     if (child == 0) {
       ::close(control_fd);
-      if (fake_session && *fake_session) run_fake_session(fake_session, session_socket, **interpreter);
-      session_main(session_socket, **interpreter);
+      if (fake_session && *fake_session) run_fake_session(fake_session, session_socket, **interpreter, *fork_request);
+      session_main(session_socket, **interpreter, *fork_request);
     }
     ::close(session_socket);
     if (child < 0) {

@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/privileges.h"
+#include "server/sandbox_ids.h"
+
 namespace vivarium::server {
 
 struct ZygoteOptions {
@@ -23,6 +26,9 @@ struct ZygoteOptions {
   std::optional<std::filesystem::path> packages_dir;  // default: beside the assets
   std::optional<std::filesystem::path> wheels_dir;    // default: beside the assets
   std::vector<std::string> preload;
+  // Sessions of a zygote run as root switch to one id each of this range.
+  sandbox::IdRange sandbox_ids;
+  bool require_full_sandbox = false;  // --require-full-sandbox: no session without every layer
 };
 
 // A forked session process as the server sees it.
@@ -30,6 +36,7 @@ struct SessionProcess {
   pid_t pid = -1;
   int pidfd = -1;   // signals reach exactly this process, even after pid reuse
   int socket = -1;  // requests and results
+  SandboxIds::Lease sandbox_id;  // its uid and gid while it lives (empty when not root)
 };
 // SIGKILL through the pidfd. Descriptors stay open: another thread may be waiting on the
 // socket; whoever owns the process closes them with release_session_process.
@@ -52,6 +59,7 @@ class Zygote {
  private:
   std::expected<SessionProcess, std::string> request_fork();
   ZygoteOptions options_;
+  SandboxIds sandbox_ids_;
   mutable std::mutex mutex_;
   std::mutex restart_mutex_;    // one restart at a time, taken before mutex_
   std::uint64_t generation_ = 0;  // zygotes started so far

@@ -266,7 +266,9 @@ Bytes encode(const ZygoteReady& m) {
   return to_frame({{"type", "zygote_ready"}, {"boot_ms", m.boot_ms}, {"missing", m.missing_preloads}});
 }
 Bytes encode(const ZygoteFailed& m) { return to_frame({{"type", "zygote_failed"}, {"error", m.error}}); }
-Bytes encode(const ForkRequest&) { return to_frame({{"type", "fork"}}); }
+Bytes encode(const ForkRequest& m) {
+  return to_frame({{"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}});
+}
 Bytes encode(const ForkReply& m) { return to_frame({{"type", "forked"}, {"pid", m.pid}}); }
 Bytes encode(const ForkFailed& m) { return to_frame({{"type", "fork_failed"}, {"error", m.error}}); }
 
@@ -347,7 +349,12 @@ std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::u
     WIRE_TRY(message, parse(frame));
     WIRE_TRY(type, message_type(message));
     if (type != "fork") return std::unexpected(unknown_type(type, "the server to a zygote"));
-    return ForkRequest{};
+    Fields fields(message, "fork");
+    // 4294967295 is the kernel's "no id"; 0 means: keep the zygote's own.
+    WIRE_TRY(uid, fields.integer("uid", 0, 4294967294LL));
+    WIRE_TRY(gid, fields.integer("gid", 0, 4294967294LL));
+    WIRE_TRY(require_full_sandbox, fields.boolean("require_full_sandbox"));
+    return ForkRequest{static_cast<std::uint32_t>(uid), static_cast<std::uint32_t>(gid), require_full_sandbox};
   });
 }
 

@@ -35,7 +35,13 @@ struct ZygoteFailed {
 using ZygoteReport = std::variant<ZygoteReady, ZygoteFailed>;
 
 // --- server -> zygote: fork a session; its socket rides along as a passed descriptor --
-struct ForkRequest {};
+// The uid and gid the session switches to when the zygote runs as root (one per live
+// session, from --sandbox-uids); 0 and 0 when the server is not root.
+struct ForkRequest {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  bool require_full_sandbox = false;  // a layer the machine lacks ends the session instead
+};
 // --- zygote -> server ---------------------------------------------------------------
 struct ForkReply {
   std::int32_t pid = -1;

@@ -35,3 +35,27 @@ TEST(ParseDotenv, ALineWithoutKeyAndEqualsIsAnErrorNamingIt) {
   EXPECT_EQ(parse_dotenv("PORT=1\nPORT\n").error(), ".env line 2: expected KEY=VALUE");
   EXPECT_EQ(parse_dotenv("=1\n").error(), ".env line 1: expected KEY=VALUE");
 }
+
+TEST(ResolveConfig, SandboxUidsAreARangeLargerThanTheSessionCap) {
+  auto config = resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "99"}}, {}, {});
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_EQ(config->sandbox_ids.first, 200000u);
+  EXPECT_EQ(config->sandbox_ids.count, 100u);
+  auto small = resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "100"}}, {}, {});
+  ASSERT_FALSE(small);
+  EXPECT_NE(small.error().find("fewer than MAX_SESSIONS + 1 (101)"), std::string::npos) << small.error();
+  auto root = resolve_config({{"SANDBOX_UIDS", "0-1000"}}, {}, {});
+  ASSERT_FALSE(root);
+  EXPECT_NE(root.error().find("SANDBOX_UIDS: invalid uid range '0-1000': uid 0 is root"), std::string::npos)
+      << root.error();
+}
+
+TEST(ResolveConfig, RequireFullSandboxIsASwitchWithBooleanEnvironmentValues) {
+  EXPECT_FALSE(resolve_config({}, {}, {})->require_full_sandbox);
+  EXPECT_TRUE(resolve_config({{"REQUIRE_FULL_SANDBOX", "1"}}, {}, {})->require_full_sandbox);
+  EXPECT_TRUE(resolve_config({}, {{"REQUIRE_FULL_SANDBOX", "yes"}}, {})->require_full_sandbox);
+  EXPECT_FALSE(resolve_config({}, {}, {{"REQUIRE_FULL_SANDBOX", "off"}})->require_full_sandbox);
+  auto bad = resolve_config({}, {{"REQUIRE_FULL_SANDBOX", "maybe"}}, {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), "REQUIRE_FULL_SANDBOX='maybe': expected 1, true, yes or on (or 0, false, no, off)");
+}

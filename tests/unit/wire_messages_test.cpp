@@ -105,6 +105,17 @@ TEST(WireMessages, EveryOtherMessageRoundTrips) {
   ASSERT_TRUE(failed);
   EXPECT_EQ(std::get<ZygoteFailed>(*failed).error, "no assets");
   EXPECT_TRUE(decode_fork_request(encode(ForkRequest{})));
+  const auto fork = decode_fork_request(encode(ForkRequest{1879048193u, 1879048194u, true}));
+  ASSERT_TRUE(fork);
+  EXPECT_EQ(fork->uid, 1879048193u);
+  EXPECT_EQ(fork->gid, 1879048194u);
+  EXPECT_TRUE(fork->require_full_sandbox);
+  const auto with = [](nlohmann::json uid) {
+    return decode_fork_request(cbor({{"type", "fork"}, {"uid", uid}, {"gid", 0}, {"require_full_sandbox", false}}));
+  };
+  EXPECT_EQ(with(-1).error().kind, WireErrorKind::out_of_range);
+  EXPECT_EQ(with(4294967295LL).error().kind, WireErrorKind::out_of_range);
+  EXPECT_EQ(with("0").error().kind, WireErrorKind::wrong_type);
   auto forked = decode_fork_outcome(encode(ForkReply{4321}));
   ASSERT_TRUE(forked);
   EXPECT_EQ(std::get<ForkReply>(*forked).pid, 4321);

@@ -1,0 +1,51 @@
+#include "cli/sandbox_check_command.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/exit_status.h"
+#include "sandbox/layer_probe.h"
+
+namespace vivarium::cli {
+
+void add_sandbox_check_command(CLI::App& app, SandboxCheckOptions& options) {
+  auto* check = app.add_subcommand("sandbox-check",
+                                   "Show which layers of the process wall this machine offers (each one tried on a "
+                                   "forked process), and why any is missing; exit 0 when all are active, 1 if not");
+  if (const char* env = std::getenv("SANDBOX_UIDS")) options.sandbox_uids = env;
+  check->add_option("--sandbox-uids", options.sandbox_uids,
+                    "The uid range sessions switch to when serve runs as root [env SANDBOX_UIDS, default "
+                    "1879048192-1879113727]")
+      ->type_name("FIRST-LAST");
+  check->footer("See docs/security.md for what each layer stops.");
+}
+
+int sandbox_check_command(const SandboxCheckOptions& options) {
+  auto range = sandbox::parse_id_range(options.sandbox_uids);
+  if (!range) {
+    std::cerr << "vivarium: error: " << range.error().message << "\n";
+    return exit_status::usage;
+  }
+  bool all = true;
+  for (auto [role, title] : {std::pair{sandbox::Role::session, "serve sessions"}, {sandbox::Role::run, "vivarium run"}}) {
+    sandbox::ConfineOptions options_for_role{.role = role};
+    // serve gives each session a uid of the range; run's program keeps the user's (for now).
+    if (role == sandbox::Role::session) options_for_role.identity = sandbox::identity_in(*range, 0);
+    auto layers = sandbox::probe_layers(options_for_role);
+    std::cout << title << (::geteuid() == 0 ? " (started as root)" : "") << ":\n";
+    if (!layers) {
+      std::cout << "  cannot confine a process here: " << layers.error().message << "\n";
+      all = false;
+      continue;
+    }
+    for (const auto& status : *layers)
+      std::cout << "  " << (status.active ? "active " : "MISSING") << "  " << sandbox::name_of(status.layer)
+                << (status.detail.empty() ? "" : ": " + status.detail) << "\n";
+    all = all && sandbox::all_active(*layers);
+  }
+  return all ? exit_status::ok : 1;
+}
+
+}  // namespace vivarium::cli

@@ -1,0 +1,83 @@
+// The process wall on real session processes, from the outside, as an operator checks
+// it: /proc/PID/status and /proc/PID/ns of each session of a running server.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "http/http_helpers.h"
+
+using namespace vivarium::test_support;
+
+namespace {
+
+std::map<std::string, std::string> status_of(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/status");
+  std::map<std::string, std::string> fields;
+  for (std::string line; std::getline(file, line);) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    fields[line.substr(0, colon)] = value;
+  }
+  return fields;
+}
+
+std::string namespace_of(const std::string& pid, const char* kind) {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + pid + "/ns/" + kind, ec).string();
+}
+
+}  // namespace
+
+TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
+  ServeProcess server;
+  exec_code(server, "first", "1");
+  exec_code(server, "second", "1");
+  const auto sessions = descendants_named(server.pid(), "vivarium-sess");
+  ASSERT_EQ(sessions.size(), 2u);
+  std::set<std::string> uids, user_namespaces;
+  for (pid_t session : sessions) {
+    auto status = status_of(session);
+    uids.insert(status["Uid"]);
+    if (::geteuid() == 0) {
+      EXPECT_NE(status["Uid"].substr(0, 2), "0\t") << "a session of a root server still runs as root";
+      EXPECT_EQ(status["Groups"], "");
+    }
+    for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
+      EXPECT_EQ(status[set], "0000000000000000") << set;
+    EXPECT_EQ(status["NoNewPrivs"], "1");
+    EXPECT_EQ(status["Seccomp"], "2");
+    const std::string pid = std::to_string(session);
+    for (const char* kind : {"user", "net", "ipc", "uts"})
+      EXPECT_NE(namespace_of(pid, kind), namespace_of(std::to_string(server.pid()), kind)) << kind;
+    user_namespaces.insert(namespace_of(pid, "user"));
+  }
+  if (::geteuid() == 0) {
+    EXPECT_EQ(uids.size(), 2u) << "two live sessions share a uid";
+  }
+  EXPECT_EQ(user_namespaces.size(), 2u) << "two sessions share a user namespace";
+  // The sessions still work behind the wall, and keep their state.
+  EXPECT_EQ(exec_code(server, "first", "x = 41\nx + 1").body["result"]["final_expression"], 42);
+}
+
+TEST(ServeSandbox, ASessionGivesUpItsUidWhenItEnds) {
+  if (::geteuid() != 0) GTEST_SKIP() << "sandbox uids are given only by a root server";
+  ServeProcess server({"--max-sessions", "2"});
+  exec_code(server, "a", "1");
+  const auto first = descendants_named(server.pid(), "vivarium-sess");
+  ASSERT_EQ(first.size(), 1u);
+  const std::string uid = status_of(first.front())["Uid"];
+  ASSERT_EQ(to_reply(client_for(server).Delete("/sessions/a")).status, 200);
+  for (int i = 0; i < 100 && !descendants_named(server.pid(), "vivarium-sess").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  exec_code(server, "b", "1");
+  const auto second = descendants_named(server.pid(), "vivarium-sess");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(status_of(second.front())["Uid"], uid) << "the lowest free uid is used again";
+}
