@@ -36,7 +36,6 @@ constexpr std::array kProcessInfo{SYS_getpid,    SYS_getppid,   SYS_getuid, SYS_
 // newfstatat is a rule in the session role (an open descriptor only, never a path).
 constexpr std::array kFileOpen{SYS_open, SYS_openat, SYS_newfstatat, SYS_statx, SYS_readlink, SYS_getdents64};
 
-
 constexpr std::array kExit{SYS_exit, SYS_exit_group, SYS_restart_syscall};
 
 }  // namespace
