@@ -306,6 +306,14 @@ std::expected<void, CgroupError> SessionCgroup::add(pid_t pid) const {
   return {};
 }
 
+std::vector<std::string> SessionCgroup::folders() const {
+  std::vector<std::string> folders{memory_dir_.string()};
+  if (pids_dir_) folders.push_back(pids_dir_->string());
+  return folders;
+}
+
+std::expected<void, int> enter_cgroup(const char* procs_file) noexcept { return write_raw(procs_file, "0"); }
+
 std::expected<void, int> SessionCgroup::enter_self() const noexcept {
   // "0" names the writer on both versions.
   if (auto entered = write_raw(memory_procs_.c_str(), "0"); !entered) return entered;

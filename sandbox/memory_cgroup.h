@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vivarium::sandbox {
 
@@ -75,6 +76,8 @@ class SessionCgroup {
 
   const std::filesystem::path& memory_dir() const { return memory_dir_; }
   const std::optional<std::filesystem::path>& pids_dir() const { return pids_dir_; }
+  // Its folders (memory, then pids on v1), for a process that enters them itself.
+  std::vector<std::string> folders() const;
 
   // Moves `pid` (with all its threads) in. On v1 charges already made stay where they
   // were: add a process before it runs untrusted code.
@@ -138,6 +141,11 @@ class MemoryBudget {
 // are killed first. Returns how many parents were removed. A name that does not match is
 // never touched, nor is a live owner's parent.
 std::expected<int, CgroupError> remove_stale_budgets(const CgroupLayout& layout);
+
+// Moves the calling process into the cgroup whose cgroup.procs file this is, with
+// open/write/close only: async-signal-safe, for a child right after fork (join the path
+// before fork). The error is an errno.
+std::expected<void, int> enter_cgroup(const char* procs_file) noexcept;
 
 // "vivarium-<pid>-<start>" for a live pid (its start time from /proc/<pid>/stat).
 std::expected<std::string, CgroupError> budget_name_for(pid_t pid);

@@ -266,7 +266,10 @@ Bytes encode(const ZygoteReady& m) {
   return to_frame({{"type", "zygote_ready"}, {"boot_ms", m.boot_ms}, {"missing", m.missing_preloads}});
 }
 Bytes encode(const ZygoteFailed& m) { return to_frame({{"type", "zygote_failed"}, {"error", m.error}}); }
-Bytes encode(const ForkRequest&) { return to_frame({{"type", "fork"}}); }
+Bytes encode(const ForkRequest& m) {
+  if (m.cgroups.empty()) return to_frame({{"type", "fork"}});
+  return to_frame({{"type", "fork"}, {"cgroups", m.cgroups}});
+}
 Bytes encode(const ForkReply& m) { return to_frame({{"type", "forked"}, {"pid", m.pid}}); }
 Bytes encode(const ForkFailed& m) { return to_frame({{"type", "fork_failed"}, {"error", m.error}}); }
 
@@ -347,7 +350,18 @@ std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::u
     WIRE_TRY(message, parse(frame));
     WIRE_TRY(type, message_type(message));
     if (type != "fork") return std::unexpected(unknown_type(type, "the server to a zygote"));
-    return ForkRequest{};
+    ForkRequest request;
+    Fields fields(message, "fork");
+    WIRE_TRY(cgroups, fields.find("cgroups", false));
+    if (!cgroups) return request;
+    // A memory and a pids folder on cgroup v1, one folder on v2.
+    if (!cgroups->is_array() || cgroups->size() > 4)
+      return std::unexpected(fields.error(WireErrorKind::wrong_type, "cgroups", "is not an array of at most 4 folders"));
+    for (const auto& folder : *cgroups) {
+      WIRE_TRY(text, fields.check_text(folder, "cgroups", kMaxShortText));
+      request.cgroups.push_back(std::move(text));
+    }
+    return request;
   });
 }
 

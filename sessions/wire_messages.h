@@ -35,7 +35,11 @@ struct ZygoteFailed {
 using ZygoteReport = std::variant<ZygoteReady, ZygoteFailed>;
 
 // --- server -> zygote: fork a session; its socket rides along as a passed descriptor --
-struct ForkRequest {};
+struct ForkRequest {
+  // cgroup folders the child enters before it runs anything (docs/memory-cgroups.md);
+  // empty without cgroups.
+  std::vector<std::string> cgroups;
+};
 // --- zygote -> server ---------------------------------------------------------------
 struct ForkReply {
   std::int32_t pid = -1;

@@ -105,6 +105,10 @@ TEST(WireMessages, EveryOtherMessageRoundTrips) {
   ASSERT_TRUE(failed);
   EXPECT_EQ(std::get<ZygoteFailed>(*failed).error, "no assets");
   EXPECT_TRUE(decode_fork_request(encode(ForkRequest{})));
+  auto fork = decode_fork_request(encode(ForkRequest{{"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}}));
+  ASSERT_TRUE(fork);
+  EXPECT_EQ(fork->cgroups, (std::vector<std::string>{"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}));
+  EXPECT_EQ(decode_fork_request(cbor({{"type", "fork"}, {"cgroups", "/x"}})).error().kind, WireErrorKind::wrong_type);
   auto forked = decode_fork_outcome(encode(ForkReply{4321}));
   ASSERT_TRUE(forked);
   EXPECT_EQ(std::get<ForkReply>(*forked).pid, 4321);
