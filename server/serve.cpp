@@ -92,7 +92,8 @@ class Server {
         registry_(config.max_sessions),
         zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
                               setup_.packages_dir, setup_.wheels_dir, config.preload}),
-        executor_(registry_, zygote_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}),
+        executor_(registry_, zygote_, cgroups_, config_,
+                  PackageReader{setup_.options.packages, setup_.options.wheels}),
         http_(http_limits(config)) {}
 
   int run();
@@ -105,6 +106,7 @@ class Server {
   const ServerConfig& config_;
   const BootSetup setup_;
   SessionRegistry registry_;
+  SessionCgroups cgroups_;  // before the zygote and the executor, which use it
   Zygote zygote_;
   Executor executor_;
   GuardedHttpServer http_;
@@ -248,8 +250,12 @@ int Server::run() {
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
   ::signal(SIGPIPE, SIG_IGN);
 
+  // Stale parents of a crashed server go first; the zygote itself stays outside the budget.
+  cgroups_.open(config_.total_memory_limit, config_.process_memory_limit);
+  if (cgroups_.enabled()) zygote_.use_cgroups(&cgroups_);
   const auto boot_started = Clock::now();
   if (auto started = zygote_.start(); !started) {
+    cgroups_.close();
     log::error(started.error());
     return 1;
   }
@@ -291,6 +297,7 @@ int Server::run() {
   background.join();
   registry_.end_all();
   zygote_.stop();
+  cgroups_.close();
   if (signal_thread.joinable()) {
     // A stop that did not come from a signal: wake the signal thread so it can end.
     ::kill(::getpid(), SIGTERM);

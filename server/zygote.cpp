@@ -18,6 +18,8 @@
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
+#include "server/logger.h"
+#include "server/session_cgroups.h"
 #include "sandbox/seccomp_policy.h"
 #include "server/session_process.h"
 #include "sessions/frame_io.h"
@@ -48,6 +50,8 @@ void kill_session_process(const SessionProcess& process) { send_signal(process.p
 void release_session_process(SessionProcess& process) {
   if (process.pidfd >= 0) ::close(process.pidfd);
   if (process.socket >= 0) ::close(process.socket);
+  if (process.cgroup)
+    if (auto removed = process.cgroup->remove(); !removed) log::warn(removed.error().message);
   process = SessionProcess{};
 }
 
@@ -136,11 +140,27 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   int sockets[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
     return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  std::optional<sandbox::SessionCgroup> cgroup;
+  if (cgroups_) {
+    auto created = cgroups_->create();
+    if (!created) {
+      ::close(sockets[0]);
+      ::close(sockets[1]);
+      return std::unexpected("cannot create the session's cgroup: " + created.error());
+    }
+    cgroup = std::move(*created);
+  }
+  // A cgroup whose process never came to be goes again.
+  auto forget_cgroup = [&] {
+    if (cgroup) (void)cgroup->remove();
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto sent = sessions::send_frame(control_, sessions::encode(sessions::ForkRequest{}), deadline, sockets[1]);
+  const sessions::ForkRequest fork_request{cgroup ? cgroup->folders() : std::vector<std::string>{}};
+  auto sent = sessions::send_frame(control_, sessions::encode(fork_request), deadline, sockets[1]);
   ::close(sockets[1]);
   if (!sent) {
     ::close(sockets[0]);
+    forget_cgroup();
     return std::unexpected("the zygote is gone: " + sent.error().message);
   }
   auto frame = sessions::receive_frame(control_, sessions::kZygoteFrameLimit, deadline);
@@ -149,6 +169,7 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
   if (!outcome || !std::holds_alternative<sessions::ForkReply>(*outcome)) {
     ::close(sockets[0]);
+    forget_cgroup();
     return std::unexpected("the zygote did not fork: " +
                            (outcome ? std::get<sessions::ForkFailed>(*outcome).error : outcome.error().message));
   }
@@ -158,6 +179,7 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   process.pid = std::get<sessions::ForkReply>(*outcome).pid;
   process.pidfd = pidfd_open(process.pid);
   process.socket = sockets[0];
+  process.cgroup = std::move(cgroup);
   return process;
 }
 
@@ -273,13 +295,21 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
     auto request = sessions::receive_frame(control_fd, sessions::kZygoteFrameLimit);
     if (!request) return 0;  // the server went away
     const int session_socket = request->passed_fd;
-    if (session_socket < 0 || !sessions::decode_fork_request(request->body)) {
+    auto fork_request = sessions::decode_fork_request(request->body);
+    if (session_socket < 0 || !fork_request) {
       if (session_socket >= 0) ::close(session_socket);
       if (!sessions::send_frame(control_fd, sessions::encode(sessions::ForkFailed{"not a fork request"}))) return 1;
       continue;
     }
+    // Joined before fork: the child may only make async-signal-safe calls (V8 has threads).
+    std::vector<std::string> procs_files;
+    for (const auto& folder : fork_request->cgroups) procs_files.push_back(folder + "/cgroup.procs");
     const pid_t child = ::fork();
     if (child == 0) {
+      // Into its cgroups before anything else: on cgroup v1 pages stay charged where
+      // they were first touched (docs/memory-cgroups.md). Outside them it must not run.
+      for (const auto& file : procs_files)
+        if (!sandbox::enter_cgroup(file.c_str())) ::_exit(73);
       ::close(control_fd);
       if (fake_session && *fake_session) run_fake_session(fake_session, session_socket, **interpreter);
       session_main(session_socket, **interpreter);
