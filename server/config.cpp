@@ -25,6 +25,9 @@ const std::vector<SettingInfo>& server_settings() {
       {"PROCESS_MEMORY_LIMIT", "--process-memory-limit", "SIZE", "memory limit + 1G",
        "Resident memory of a session process past which it is killed and reset (a backstop behind the caps on "
        "Python's memory, the JS heap and ArrayBuffers)"},
+      {"TOTAL_MEMORY_LIMIT", "--total-memory-limit", "SIZE", "75% of RAM or of vivarium's cgroup limit",
+       "Memory all sessions together may use, enforced by a parent memory cgroup; a new session past it gets HTTP "
+       "503 (without writable cgroups: a warning, and only the per-process watch)"},
       {"MAX_SESSIONS", "--max-sessions", "N", "100", "Sessions alive at once; more get HTTP 503"},
       {"MAX_BODY_SIZE", "--max-body-size", "SIZE", "50M", "Largest request body; larger gets HTTP 413"},
       {"MAX_OUTPUT_SIZE", "--max-output-size", "SIZE", "1M",
@@ -135,6 +138,9 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
       !r)
     return std::unexpected(r.error());
   if (config.process_memory_limit == 0) config.process_memory_limit = config.memory_limit + (std::uint64_t{1} << 30);
+  if (auto r = size("TOTAL_MEMORY_LIMIT", config.total_memory_limit, std::uint64_t{64} << 20, std::uint64_t{1} << 50);
+      !r)
+    return std::unexpected(r.error());
   if (auto sessions = get("MAX_SESSIONS")) {
     auto value = parse_integer("MAX_SESSIONS", *sessions, 1, 100000);
     if (!value) return std::unexpected(value.error());

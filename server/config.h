@@ -26,6 +26,9 @@ struct ServerConfig {
   // Resident memory a session process may reach before the server kills and resets it;
   // 0 means the memory limit plus 1 GiB (JS heap, ArrayBuffers, code).
   std::uint64_t process_memory_limit = 0;
+  // What all sessions together may use (docs/memory-cgroups.md); 0 means 75% of the
+  // smaller of RAM and the memory limit of vivarium's own cgroup.
+  std::uint64_t total_memory_limit = 0;
   int max_sessions = 100;
   std::uint64_t max_body_size = std::uint64_t{50} << 20;
   std::uint64_t max_output_size = std::uint64_t{1} << 20;         // per stream

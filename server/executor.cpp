@@ -33,9 +33,11 @@ nlohmann::json error_body(const std::string& type, const std::string& message) {
   return {{"success", false}, {"error", {{"type", type}, {"message", message}}}};
 }
 
-Executor::Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config, PackageReader packages)
+Executor::Executor(SessionRegistry& registry, Zygote& zygote, const SessionCgroups& cgroups,
+                   const ServerConfig& config, PackageReader packages)
     : registry_(registry),
       zygote_(zygote),
+      cgroups_(cgroups),
       config_(config),
       packages_(std::move(packages)),
       frames_(session_frame_limits(config_, packages_)) {}
@@ -82,6 +84,8 @@ HttpReply Executor::execute(const ExecInput& input) {
     std::lock_guard lock(session->mutex);
     if (session->ended) return {409, error_body("validation", "the session was deleted while this request waited")};
     if (!session->process) {
+      // Admitted on what the sessions use now, not on what they might (docs/memory-cgroups.md).
+      if (auto refusal = cgroups_.refusal()) return {503, error_body("resource_limit", *refusal)};
       auto forked = zygote_.fork_session();
       if (!forked) return {500, error_body("execution", "cannot start a session: " + forked.error())};
       session->process = *forked;
@@ -142,6 +146,10 @@ HttpReply Executor::execute(const ExecInput& input) {
     killed_for_memory = session->killed_for_memory;
     ended = session->ended;
   }
+  // The kernel's OOM killer, at the session's cap or the budget: counted in its cgroup,
+  // which reset() removes.
+  if (!killed_for_memory && process.cgroup)
+    if (auto oom = process.cgroup->oom_killed(); oom && *oom) killed_for_memory = true;
   reset();
   if (ended) return {409, error_body("validation", "the session was deleted during this execution")};
   if (killed_for_memory)

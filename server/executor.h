@@ -7,6 +7,7 @@
 #include "engine/interpreter.h"
 #include "server/config.h"
 #include "server/exec_request.h"
+#include "server/session_cgroups.h"
 #include "server/session_registry.h"
 #include "server/zygote.h"
 #include "sessions/frame_limits.h"
@@ -33,12 +34,15 @@ sessions::FrameLimits session_frame_limits(const ServerConfig& config, const Pac
 
 class Executor {
  public:
-  Executor(SessionRegistry& registry, Zygote& zygote, const ServerConfig& config, PackageReader packages);
+  // `cgroups` admits new sessions on the sessions' memory budget and tells an OOM kill.
+  Executor(SessionRegistry& registry, Zygote& zygote, const SessionCgroups& cgroups, const ServerConfig& config,
+           PackageReader packages);
   HttpReply execute(const ExecInput& input);
 
  private:
   SessionRegistry& registry_;
   Zygote& zygote_;
+  const SessionCgroups& cgroups_;
   const ServerConfig& config_;
   PackageReader packages_;
   sessions::FrameLimits frames_;

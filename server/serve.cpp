@@ -94,7 +94,8 @@ class Server {
         zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
                               setup_.packages_dir, setup_.wheels_dir, config.preload, config.sandbox_ids,
                               config.require_full_sandbox}),
-        executor_(registry_, zygote_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}),
+        executor_(registry_, zygote_, cgroups_, config_,
+                  PackageReader{setup_.options.packages, setup_.options.wheels}),
         http_(http_limits(config)) {}
 
   int run();
@@ -107,6 +108,7 @@ class Server {
   const ServerConfig& config_;
   const BootSetup setup_;
   SessionRegistry registry_;
+  SessionCgroups cgroups_;  // before the zygote and the executor, which use it
   Zygote zygote_;
   Executor executor_;
   GuardedHttpServer http_;
@@ -268,8 +270,16 @@ int Server::run() {
     log::info("process wall: all " + std::to_string(layers->size()) + " layers active (vivarium sandbox-check)");
   }
 
+  // Stale parents of a crashed server go first; the zygote itself stays outside the budget.
+  cgroups_.open(config_.total_memory_limit, config_.process_memory_limit);
+  if (cgroups_.enabled()) zygote_.use_cgroups(&cgroups_);
+  if (!cgroups_.enabled() && config_.require_full_sandbox) {
+    log::error("--require-full-sandbox: no writable memory cgroup here (docs/memory-cgroups.md)");
+    return 1;
+  }
   const auto boot_started = Clock::now();
   if (auto started = zygote_.start(); !started) {
+    cgroups_.close();
     log::error(started.error());
     return 1;
   }
@@ -311,6 +321,7 @@ int Server::run() {
   background.join();
   registry_.end_all();
   zygote_.stop();
+  cgroups_.close();
   if (signal_thread.joinable()) {
     // A stop that did not come from a signal: wake the signal thread so it can end.
     ::kill(::getpid(), SIGTERM);

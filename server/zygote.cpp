@@ -19,6 +19,9 @@
 #include "engine/runtime.h"
 #include "server/boot_setup.h"
 #include "sandbox/descriptors.h"
+#include "server/logger.h"
+#include "server/session_cgroups.h"
+#include "sandbox/seccomp_policy.h"
 #include "server/session_process.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
@@ -48,6 +51,8 @@ void kill_session_process(const SessionProcess& process) { send_signal(process.p
 void release_session_process(SessionProcess& process) {
   if (process.pidfd >= 0) ::close(process.pidfd);
   if (process.socket >= 0) ::close(process.socket);
+  if (process.cgroup)
+    if (auto removed = process.cgroup->remove(); !removed) log::warn(removed.error().message);
   process = SessionProcess{};
 }
 
@@ -151,11 +156,27 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
     fork_request.uid = sandbox_id->uid;
     fork_request.gid = sandbox_id->gid;
   }
+  std::optional<sandbox::SessionCgroup> cgroup;
+  if (cgroups_) {
+    auto created = cgroups_->create();
+    if (!created) {
+      ::close(sockets[0]);
+      ::close(sockets[1]);
+      return std::unexpected("cannot create the session's cgroup: " + created.error());
+    }
+    cgroup = std::move(*created);
+  }
+  // A cgroup whose process never came to be goes again.
+  auto forget_cgroup = [&] {
+    if (cgroup) (void)cgroup->remove();
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  if (cgroup) fork_request.cgroups = cgroup->folders();
   auto sent = sessions::send_frame(control_, sessions::encode(fork_request), deadline, sockets[1]);
   ::close(sockets[1]);
   if (!sent) {
     ::close(sockets[0]);
+    forget_cgroup();
     return std::unexpected("the zygote is gone: " + sent.error().message);
   }
   auto frame = sessions::receive_frame(control_, sessions::kZygoteFrameLimit, deadline);
@@ -164,6 +185,7 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
   if (!outcome || !std::holds_alternative<sessions::ForkReply>(*outcome)) {
     ::close(sockets[0]);
+    forget_cgroup();
     return std::unexpected("the zygote did not fork: " +
                            (outcome ? std::get<sessions::ForkFailed>(*outcome).error : outcome.error().message));
   }
@@ -174,6 +196,7 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   process.pidfd = pidfd_open(process.pid);
   process.socket = sockets[0];
   process.sandbox_id = std::move(sandbox_id);
+  process.cgroup = std::move(cgroup);
   return process;
 }
 
@@ -296,8 +319,15 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
       if (!sessions::send_frame(control_fd, sessions::encode(sessions::ForkFailed{"not a fork request"}))) return 1;
       continue;
     }
+    // Joined before fork: the child may only make async-signal-safe calls (V8 has threads).
+    std::vector<std::string> procs_files;
+    for (const auto& folder : fork_request->cgroups) procs_files.push_back(folder + "/cgroup.procs");
     const pid_t child = ::fork();
     if (child == 0) {
+      // Into its cgroups before anything else: on cgroup v1 pages stay charged where
+      // they were first touched (docs/memory-cgroups.md). Outside them it must not run.
+      for (const auto& file : procs_files)
+        if (!sandbox::enter_cgroup(file.c_str())) ::_exit(73);
       ::close(control_fd);
       if (fake_session && *fake_session) run_fake_session(fake_session, session_socket, **interpreter, *fork_request);
       session_main(session_socket, **interpreter, *fork_request);

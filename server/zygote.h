@@ -15,8 +15,11 @@
 
 #include "sandbox/privileges.h"
 #include "server/sandbox_ids.h"
+#include "sandbox/memory_cgroup.h"
 
 namespace vivarium::server {
+
+class SessionCgroups;
 
 struct ZygoteOptions {
   std::filesystem::path executable;  // this binary, re-run as `vivarium __zygote`
@@ -37,9 +40,11 @@ struct SessionProcess {
   int pidfd = -1;   // signals reach exactly this process, even after pid reuse
   int socket = -1;  // requests and results
   SandboxIds::Lease sandbox_id;  // its uid and gid while it lives (empty when not root)
+  std::optional<sandbox::SessionCgroup> cgroup;  // the one it entered right after fork, if any
 };
 // SIGKILL through the pidfd. Descriptors stay open: another thread may be waiting on the
-// socket; whoever owns the process closes them with release_session_process.
+// socket; whoever owns the process closes them with release_session_process, which also
+// removes its cgroup (killing whatever else runs in it).
 void kill_session_process(const SessionProcess& process);
 void release_session_process(SessionProcess& process);
 
@@ -55,6 +60,8 @@ class Zygote {
   std::optional<pid_t> pid() const;
   // Preload packages the zygote could not find, as it reported when it booted.
   std::vector<std::string> missing_preloads() const;
+  // From now on every session is forked into a cgroup of its own from `cgroups`.
+  void use_cgroups(SessionCgroups* cgroups) { cgroups_ = cgroups; }
 
  private:
   std::expected<SessionProcess, std::string> request_fork();
@@ -67,6 +74,7 @@ class Zygote {
   int pidfd_ = -1;
   int control_ = -1;
   std::vector<std::string> missing_preloads_;
+  SessionCgroups* cgroups_ = nullptr;
 };
 
 // Entry point of `vivarium __zygote`: boots, reports readiness on control_fd, then forks

@@ -267,7 +267,9 @@ Bytes encode(const ZygoteReady& m) {
 }
 Bytes encode(const ZygoteFailed& m) { return to_frame({{"type", "zygote_failed"}, {"error", m.error}}); }
 Bytes encode(const ForkRequest& m) {
-  return to_frame({{"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}});
+  nlohmann::json message{{"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}};
+  if (!m.cgroups.empty()) message["cgroups"] = m.cgroups;
+  return to_frame(message);
 }
 Bytes encode(const ForkReply& m) { return to_frame({{"type", "forked"}, {"pid", m.pid}}); }
 Bytes encode(const ForkFailed& m) { return to_frame({{"type", "fork_failed"}, {"error", m.error}}); }
@@ -350,11 +352,24 @@ std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::u
     WIRE_TRY(type, message_type(message));
     if (type != "fork") return std::unexpected(unknown_type(type, "the server to a zygote"));
     Fields fields(message, "fork");
+    ForkRequest request;
     // 4294967295 is the kernel's "no id"; 0 means: keep the zygote's own.
     WIRE_TRY(uid, fields.integer("uid", 0, 4294967294LL));
     WIRE_TRY(gid, fields.integer("gid", 0, 4294967294LL));
     WIRE_TRY(require_full_sandbox, fields.boolean("require_full_sandbox"));
-    return ForkRequest{static_cast<std::uint32_t>(uid), static_cast<std::uint32_t>(gid), require_full_sandbox};
+    request.uid = static_cast<std::uint32_t>(uid);
+    request.gid = static_cast<std::uint32_t>(gid);
+    request.require_full_sandbox = require_full_sandbox;
+    WIRE_TRY(cgroups, fields.find("cgroups", false));
+    if (!cgroups) return request;
+    // A memory and a pids folder on cgroup v1, one folder on v2.
+    if (!cgroups->is_array() || cgroups->size() > 4)
+      return std::unexpected(fields.error(WireErrorKind::wrong_type, "cgroups", "is not an array of at most 4 folders"));
+    for (const auto& folder : *cgroups) {
+      WIRE_TRY(text, fields.check_text(folder, "cgroups", kMaxShortText));
+      request.cgroups.push_back(std::move(text));
+    }
+    return request;
   });
 }
 

@@ -41,6 +41,9 @@ struct ForkRequest {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   bool require_full_sandbox = false;  // a layer the machine lacks ends the session instead
+  // cgroup folders the child enters before it runs anything (docs/memory-cgroups.md);
+  // empty without cgroups.
+  std::vector<std::string> cgroups;
 };
 // --- zygote -> server ---------------------------------------------------------------
 struct ForkReply {

@@ -13,6 +13,7 @@ import time
 
 SERVER, REAL = 3, 4
 write_lock = threading.Lock()
+held = []  # memfds kept open
 
 
 def head(major, n):
@@ -112,6 +113,19 @@ def hostile(mode):
         # Answers, then never reads again: the next request cannot be sent whole.
         send(result(std_out="not reading any more\n"))
         wait_until_the_server_closes()
+    elif mode in ("memfd_pin", "memfd_hold"):
+        # Native code's way past an RSS watch (issue 9): file pages of a memfd, which RSS
+        # does not show. The pin takes 2 GiB and must be killed by the session's cgroup;
+        # the hold keeps 150 MiB and answers, to fill the server's total memory budget.
+        size = (2 << 30) if mode == "memfd_pin" else (150 << 20)
+        fd = os.memfd_create("pin")
+        try:
+            os.posix_fallocate(fd, 0, size)
+        except OSError as error:
+            send(result(std_err=f"fallocate refused: {error}\n"))
+            return
+        held.append(fd)
+        send(result(std_out=f"holding {size >> 20} MiB\n"))
     elif mode == "long_output":
         # Honest types, over the output limits: the server cuts them itself.
         send(result(std_out="o" * 3_000_000, std_err="e" * 3_000_000, final="1" * 2_000_000,

@@ -116,6 +116,16 @@ TEST(WireMessages, EveryOtherMessageRoundTrips) {
   EXPECT_EQ(with(-1).error().kind, WireErrorKind::out_of_range);
   EXPECT_EQ(with(4294967295LL).error().kind, WireErrorKind::out_of_range);
   EXPECT_EQ(with("0").error().kind, WireErrorKind::wrong_type);
+  auto with_cgroups = decode_fork_request(
+      encode(ForkRequest{.cgroups = {"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}}));
+  ASSERT_TRUE(with_cgroups);
+  EXPECT_EQ(with_cgroups->cgroups,
+            (std::vector<std::string>{"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}));
+  EXPECT_EQ(decode_fork_request(cbor({{"type", "fork"}, {"uid", 0}, {"gid", 0}, {"require_full_sandbox", false},
+                                      {"cgroups", "/x"}}))
+                .error()
+                .kind,
+            WireErrorKind::wrong_type);
   auto forked = decode_fork_outcome(encode(ForkReply{4321}));
   ASSERT_TRUE(forked);
   EXPECT_EQ(std::get<ForkReply>(*forked).pid, 4321);
