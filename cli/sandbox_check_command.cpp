@@ -7,6 +7,7 @@
 
 #include "cli/exit_status.h"
 #include "sandbox/layer_probe.h"
+#include "sandbox/memory_cgroup.h"
 
 namespace vivarium::cli {
 
@@ -45,6 +46,17 @@ int sandbox_check_command(const SandboxCheckOptions& options) {
                 << (status.detail.empty() ? "" : ": " + status.detail) << "\n";
     all = all && sandbox::all_active(*layers);
   }
+  // serve's sessions also get a memory cgroup each, below the cgroup serve runs in.
+  auto system = sandbox::CgroupSystem::of_this_process();
+  auto layout = system ? sandbox::detect_cgroups(*system) : std::unexpected(system.error());
+  std::cout << "serve sessions, memory:\n  "
+            << (layout ? "active   memory cgroup: " : "MISSING  memory cgroup: ");
+  if (layout)
+    std::cout << (layout->version == sandbox::CgroupVersion::v2 ? "cgroup v2" : "cgroup v1") << " below "
+              << layout->memory_base.string() << (layout->pids_base ? ", with a pids limit" : "") << "\n";
+  else
+    std::cout << layout.error().message << " (the RSS watch stays)\n";
+  all = all && layout.has_value();
   return all ? exit_status::ok : 1;
 }
 

@@ -143,8 +143,9 @@ std::expected<void, CgroupError> kill_and_remove(const fs::path& dir, CgroupVers
       (void)write_raw((dir / "cgroup.kill").c_str(), "1");
     const auto pids = processes_in(dir);
     if (std::ranges::find(pids, self) != pids.end())
-      return std::unexpected(error(CgroupErrorKind::busy, "this process is itself in " + dir.string() +
-                                                              ", which it was asked to remove; remove it from elsewhere"));
+      return std::unexpected(error(
+          CgroupErrorKind::busy,
+          "this process is itself in " + dir.string() + ", which it was asked to remove; remove it from elsewhere"));
     for (const pid_t pid : pids) ::kill(pid, SIGKILL);
     int code = 0;
     fs::path failed;
@@ -153,7 +154,8 @@ std::expected<void, CgroupError> kill_and_remove(const fs::path& dir, CgroupVers
       std::error_code ec;
       for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
         if (it->is_directory(ec)) cgroups.push_back(it->path());
-      std::ranges::sort(cgroups, [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
+      std::ranges::sort(cgroups,
+                        [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
       cgroups.push_back(dir);
       for (const auto& cgroup : cgroups) {
         if (::rmdir(cgroup.c_str()) == 0 || errno == ENOENT) continue;
@@ -167,9 +169,9 @@ std::expected<void, CgroupError> kill_and_remove(const fs::path& dir, CgroupVers
                                                               errno_text(code) + "; check its permissions"));
     }
     if (std::chrono::steady_clock::now() > deadline)
-      return std::unexpected(error(CgroupErrorKind::busy,
-                                   "processes are still in " + dir.string() +
-                                       " 5 s after SIGKILL; look for a process stuck in the kernel (state D)"));
+      return std::unexpected(
+          error(CgroupErrorKind::busy, "processes are still in " + dir.string() +
+                                           " 5 s after SIGKILL; look for a process stuck in the kernel (state D)"));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
@@ -177,9 +179,11 @@ std::expected<void, CgroupError> kill_and_remove(const fs::path& dir, CgroupVers
 std::expected<void, CgroupError> make_cgroup(const fs::path& dir) {
   if (::mkdir(dir.c_str(), 0755) == 0) return {};
   const int code = errno;
-  const auto kind = (code == EACCES || code == EPERM || code == EROFS) ? CgroupErrorKind::unavailable : CgroupErrorKind::io;
-  return std::unexpected(error(kind, "cannot create cgroup " + dir.string() + ": " + errno_text(code) +
-                                         "; give vivarium write access to the cgroup it runs in (e.g. a delegated cgroup)"));
+  const auto kind =
+      (code == EACCES || code == EPERM || code == EROFS) ? CgroupErrorKind::unavailable : CgroupErrorKind::io;
+  return std::unexpected(
+      error(kind, "cannot create cgroup " + dir.string() + ": " + errno_text(code) +
+                      "; give vivarium write access to the cgroup it runs in (e.g. a delegated cgroup)"));
 }
 
 std::optional<std::uint64_t> mem_total() {
@@ -199,7 +203,8 @@ std::expected<void, int> delegate_controllers(const fs::path& dir) {
   auto controllers = read_text(dir / "cgroup.controllers");
   if (!controllers) return std::unexpected(EIO);
   auto enabled = read_text(dir / "cgroup.subtree_control");
-  if (enabled && has_word(*enabled, "memory") && (!has_word(*controllers, "pids") || has_word(*enabled, "pids"))) return {};
+  if (enabled && has_word(*enabled, "memory") && (!has_word(*controllers, "pids") || has_word(*enabled, "pids")))
+    return {};
   const std::string request = has_word(*controllers, "pids") ? "+memory +pids" : "+memory";
   return write_raw((dir / "cgroup.subtree_control").c_str(), request);
 }
@@ -209,8 +214,9 @@ std::expected<void, int> delegate_controllers(const fs::path& dir) {
 std::expected<CgroupSystem, CgroupError> CgroupSystem::of_this_process() {
   auto text = read_text("/proc/self/cgroup");
   if (!text)
-    return std::unexpected(error(CgroupErrorKind::unavailable,
-                                 "this kernel has no /proc/self/cgroup, so no cgroups; memory stays watched by RSS only"));
+    return std::unexpected(
+        error(CgroupErrorKind::unavailable,
+              "this kernel has no /proc/self/cgroup, so no cgroups; memory stays watched by RSS only"));
   return CgroupSystem{"/sys/fs/cgroup", *text};
 }
 
@@ -224,8 +230,8 @@ std::expected<CgroupMembership, CgroupError> parse_proc_cgroup(std::string_view 
     const auto first = line.find(':');
     const auto second = first == std::string::npos ? std::string::npos : line.find(':', first + 1);
     if (second == std::string::npos || first == 0 || line.size() == second + 1 || line[second + 1] != '/')
-      return std::unexpected(error(CgroupErrorKind::invalid, "malformed /proc/self/cgroup line \"" + line +
-                                                                 "\"; expected id:controllers:/path"));
+      return std::unexpected(error(CgroupErrorKind::invalid,
+                                   "malformed /proc/self/cgroup line \"" + line + "\"; expected id:controllers:/path"));
     const std::string id = line.substr(0, first);
     const std::string controllers = line.substr(first + 1, second - first - 1);
     const std::string path = line.substr(second + 1);
@@ -264,12 +270,14 @@ std::expected<CgroupLayout, CgroupError> detect_cgroups(const CgroupSystem& syst
     if (!path_exists(own / "memory.limit_in_bytes")) {
       why += (why.empty() ? "" : ", and ") + ("no cgroup v1 memory controller at " + own.string());
     } else if (::access(own.c_str(), W_OK) != 0) {
-      why += (why.empty() ? "" : ", and ") + ("cgroup v1 " + own.string() + " is not writable (" + errno_text(errno) + ")");
+      why += (why.empty() ? "" : ", and ") +
+             ("cgroup v1 " + own.string() + " is not writable (" + errno_text(errno) + ")");
     } else {
       CgroupLayout layout{CgroupVersion::v1, own, std::nullopt};
       if (auto pids = membership->v1.find("pids"); pids != membership->v1.end()) {
         const fs::path pids_own = below(system.root / "pids", pids->second);
-        if (path_exists(pids_own / "cgroup.procs") && ::access(pids_own.c_str(), W_OK) == 0) layout.pids_base = pids_own;
+        if (path_exists(pids_own / "cgroup.procs") && ::access(pids_own.c_str(), W_OK) == 0)
+          layout.pids_base = pids_own;
       }
       return layout;
     }
@@ -294,10 +302,12 @@ std::uint64_t default_memory_budget(const CgroupLayout& layout) {
   return ceiling / 4 * 3;
 }
 
-SessionCgroup::SessionCgroup(CgroupVersion version, fs::path memory_dir, std::optional<fs::path> pids_dir) :
-    version_(version), memory_dir_(std::move(memory_dir)), pids_dir_(std::move(pids_dir)),
-    memory_procs_((memory_dir_ / "cgroup.procs").string()),
-    pids_procs_(pids_dir_ ? (*pids_dir_ / "cgroup.procs").string() : std::string()) {}
+SessionCgroup::SessionCgroup(CgroupVersion version, fs::path memory_dir, std::optional<fs::path> pids_dir)
+    : version_(version),
+      memory_dir_(std::move(memory_dir)),
+      pids_dir_(std::move(pids_dir)),
+      memory_procs_((memory_dir_ / "cgroup.procs").string()),
+      pids_procs_(pids_dir_ ? (*pids_dir_ / "cgroup.procs").string() : std::string()) {}
 
 std::expected<void, CgroupError> SessionCgroup::add(pid_t pid) const {
   const std::string value = std::to_string(pid);
@@ -329,11 +339,13 @@ std::expected<bool, CgroupError> SessionCgroup::oom_killed() const {
 }
 
 std::expected<std::uint64_t, CgroupError> SessionCgroup::usage() const {
-  auto charged = read_number(memory_dir_ / (version_ == CgroupVersion::v2 ? "memory.current" : "memory.usage_in_bytes"));
+  auto charged =
+      read_number(memory_dir_ / (version_ == CgroupVersion::v2 ? "memory.current" : "memory.usage_in_bytes"));
   if (!charged) return charged;
   // Inactive file cache goes first when memory runs short: admitting on it would refuse
   // sessions for cache the kernel gives back (as a kubelet's "working set" does).
-  auto cache = read_keyed(memory_dir_ / "memory.stat", version_ == CgroupVersion::v2 ? "inactive_file" : "total_inactive_file");
+  auto cache =
+      read_keyed(memory_dir_ / "memory.stat", version_ == CgroupVersion::v2 ? "inactive_file" : "total_inactive_file");
   if (!cache) return std::unexpected(cache.error());
   return *charged > *cache ? *charged - *cache : 0;
 }
@@ -346,7 +358,8 @@ std::expected<void, CgroupError> SessionCgroup::remove() const {
 
 std::expected<std::string, CgroupError> budget_name_for(pid_t pid) {
   auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::unexpected(error(CgroupErrorKind::io, "no process " + std::to_string(pid) + " to name a cgroup after"));
+  if (!stat)
+    return std::unexpected(error(CgroupErrorKind::io, "no process " + std::to_string(pid) + " to name a cgroup after"));
   // Field 22 (starttime), counted after the command name's closing parenthesis, which may
   // itself hold spaces and parentheses.
   const auto close = stat->rfind(')');
@@ -378,8 +391,7 @@ std::expected<int, CgroupError> remove_stale_budgets(const CgroupLayout& layout)
       const auto digits = [](std::string_view text) {
         return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
       };
-      if (dash == std::string_view::npos || !digits(rest.substr(0, dash)) || !digits(rest.substr(dash + 1)))
-        continue;
+      if (dash == std::string_view::npos || !digits(rest.substr(0, dash)) || !digits(rest.substr(dash + 1))) continue;
       pid_t pid = 0;
       std::from_chars(rest.data(), rest.data() + dash, pid);
       auto live = budget_name_for(pid);
@@ -455,8 +467,9 @@ std::expected<MemoryBudget, CgroupError> MemoryBudget::open(const CgroupLayout& 
 std::expected<SessionCgroup, CgroupError> MemoryBudget::create_session(std::string_view name, std::uint64_t memory_cap,
                                                                        std::uint64_t pids_cap) const {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos)
-    return std::unexpected(error(CgroupErrorKind::invalid, "session cgroup name \"" + std::string(name) +
-                                                               "\" is not one path element; use letters, digits and dashes"));
+    return std::unexpected(error(
+        CgroupErrorKind::invalid,
+        "session cgroup name \"" + std::string(name) + "\" is not one path element; use letters, digits and dashes"));
   const fs::path memory_dir = self_.memory_dir() / std::string(name);
   std::optional<fs::path> pids_dir;
   if (layout_.version == CgroupVersion::v2) {

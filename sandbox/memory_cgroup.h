@@ -46,8 +46,8 @@ struct CgroupSystem {
 
 // /proc/self/cgroup parsed: "0::/path" is the v2 cgroup, "N:ctrl1,ctrl2:/path" a v1 one.
 struct CgroupMembership {
-  std::optional<std::string> unified;            // the v2 path, when the line exists
-  std::map<std::string, std::string> v1;         // controller -> path ("name=systemd" too)
+  std::optional<std::string> unified;     // the v2 path, when the line exists
+  std::map<std::string, std::string> v1;  // controller -> path ("name=systemd" too)
 };
 std::expected<CgroupMembership, CgroupError> parse_proc_cgroup(std::string_view text);
 
@@ -55,8 +55,8 @@ std::expected<CgroupMembership, CgroupError> parse_proc_cgroup(std::string_view 
 // vivarium may create its own.
 struct CgroupLayout {
   CgroupVersion version = CgroupVersion::v1;
-  std::filesystem::path memory_base;                // v2: the unified cgroup (memory + pids)
-  std::optional<std::filesystem::path> pids_base;   // v1 only: the pids cgroup, when mounted
+  std::filesystem::path memory_base;               // v2: the unified cgroup (memory + pids)
+  std::optional<std::filesystem::path> pids_base;  // v1 only: the pids cgroup, when mounted
 };
 // v2 when this process's unified cgroup has the memory controller (cgroup.controllers),
 // else v1 at <root>/memory, else `unavailable` naming why. Checks that the base is writable.
@@ -129,8 +129,8 @@ class MemoryBudget {
   std::expected<void, CgroupError> remove() const;
 
  private:
-  MemoryBudget(CgroupLayout layout, SessionCgroup self, std::uint64_t budget) :
-      layout_(std::move(layout)), self_(std::move(self)), budget_bytes_(budget) {}
+  MemoryBudget(CgroupLayout layout, SessionCgroup self, std::uint64_t budget)
+      : layout_(std::move(layout)), self_(std::move(self)), budget_bytes_(budget) {}
   CgroupLayout layout_;
   SessionCgroup self_;  // the parent itself, with the same kill/remove mechanics
   std::uint64_t budget_bytes_ = 0;

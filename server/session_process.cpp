@@ -1,5 +1,6 @@
 #include "server/session_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string>
 
 #include "sandbox/confine.h"
 #include "sandbox/descriptors.h"
@@ -97,10 +99,21 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
   // opened, created or removed), and the session's seccomp allow-list.
   sandbox::ConfineOptions wall{.role = sandbox::Role::session, .require_all = sandbox.require_full_sandbox};
   if (sandbox.uid != 0) wall.identity = sandbox::Identity{sandbox.uid, sandbox.gid};
+  // No host descriptor inside: fds 1 and 2 were the server's (often the terminal of
+  // whoever started it, or its log). They become /dev/null; the real stderr is kept
+  // aside only to say why confining failed, and closed once it has not.
+  const int report = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC); null_fd >= 0) {
+    ::dup2(null_fd, STDOUT_FILENO);
+    ::dup2(null_fd, STDERR_FILENO);
+    ::close(null_fd);
+  }
   if (auto confined = sandbox::confine(wall); !confined) {
-    std::fprintf(stderr, "vivarium session: %s\n", confined.error().message.c_str());
+    const std::string line = "vivarium session: " + confined.error().message + "\n";
+    if (report >= 0) (void)!::write(report, line.data(), line.size());
     ::_exit(70);  // never run untrusted code behind a wall with a hole in it
   }
+  if (report >= 0) ::close(report);
   start_server_watch(socket);
   for (;;) {
     auto received = receive_from_server(socket);

@@ -18,6 +18,7 @@ TEST(SandboxCheckCli, ListsEveryLayerForBothRolesAndExitsOneExactlyWhenOneIsMiss
     ASSERT_NE(first, std::string::npos) << layer << "\n" << result.out;
     EXPECT_NE(result.out.find(std::string("  ") + layer, first + 1), std::string::npos) << layer;
   }
+  EXPECT_NE(result.out.find("memory cgroup: "), std::string::npos) << result.out;
   const bool missing = result.out.find("MISSING") != std::string::npos;
   EXPECT_EQ(result.exit_status, missing ? 1 : 0) << result.out;
   if (::geteuid() == 0)  // as root, a session switches to the first uid of the range

@@ -57,6 +57,10 @@ TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
     for (const char* kind : {"user", "net", "ipc", "uts"})
       EXPECT_NE(namespace_of(pid, kind), namespace_of(std::to_string(server.pid()), kind)) << kind;
     user_namespaces.insert(namespace_of(pid, "user"));
+    // No host descriptor: fds 1 and 2 (the server's stderr here, a pipe to the test) are
+    // /dev/null; what is left is the channel socket.
+    for (const char* fd : {"1", "2"})
+      EXPECT_EQ(std::filesystem::read_symlink("/proc/" + pid + "/fd/" + fd).string(), "/dev/null") << "fd " << fd;
   }
   if (::geteuid() == 0) {
     EXPECT_EQ(uids.size(), 2u) << "two live sessions share a uid";

@@ -99,8 +99,7 @@ class MemoryCgroup : public ::testing::Test {
 }  // namespace
 
 TEST(ProcCgroup, ParsesV1ControllersAndTheUnifiedLine) {
-  auto parsed = parse_proc_cgroup(
-      "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/45fd\n2:cpu,cpuacct:/a:b\n0::/\n");
+  auto parsed = parse_proc_cgroup("9:name=systemd:/\n8:pids:/\n4:memory:/process_api/45fd\n2:cpu,cpuacct:/a:b\n0::/\n");
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->unified, "/");
   EXPECT_EQ(parsed->v1.at("memory"), "/process_api/45fd");
