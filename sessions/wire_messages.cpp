@@ -267,7 +267,8 @@ Bytes encode(const ZygoteReady& m) {
 }
 Bytes encode(const ZygoteFailed& m) { return to_frame({{"type", "zygote_failed"}, {"error", m.error}}); }
 Bytes encode(const ForkRequest& m) {
-  nlohmann::json message{{"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}};
+  nlohmann::json message{
+      {"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}};
   if (!m.cgroups.empty()) message["cgroups"] = m.cgroups;
   return to_frame(message);
 }
@@ -364,7 +365,8 @@ std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::u
     if (!cgroups) return request;
     // A memory and a pids folder on cgroup v1, one folder on v2.
     if (!cgroups->is_array() || cgroups->size() > 4)
-      return std::unexpected(fields.error(WireErrorKind::wrong_type, "cgroups", "is not an array of at most 4 folders"));
+      return std::unexpected(
+          fields.error(WireErrorKind::wrong_type, "cgroups", "is not an array of at most 4 folders"));
     for (const auto& folder : *cgroups) {
       WIRE_TRY(text, fields.check_text(folder, "cgroups", kMaxShortText));
       request.cgroups.push_back(std::move(text));
