@@ -342,3 +342,24 @@ TEST(RunCli, TheProgramRunsUnderASeccompFilter) {
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_NE(result.out.find("running\nSeccomp:\t2\n"), std::string::npos) << result.out << result.err;
 }
+
+TEST(RunCli, TheProgramHasNoCapabilitiesAndItsOwnNamespaces) {
+  // As above, from the outside: the confined child's capability sets, no_new_privs, and
+  // whether its user, network, IPC and UTS namespaces differ from the relaying parent's.
+  const char* script =
+      "fifo=$(mktemp -u); mkfifo \"$fifo\" || exit 1; "
+      "\"$0\" run -c 'import time; print(\"running\", flush=True); time.sleep(30)' > \"$fifo\" & "
+      "pid=$!; read line < \"$fifo\"; rm -f \"$fifo\"; "
+      "read child < /proc/$pid/task/$pid/children; "
+      "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/$child/status; "
+      "for ns in user net ipc uts; do "
+      "  [ \"$(readlink /proc/$child/ns/$ns)\" != \"$(readlink /proc/$pid/ns/$ns)\" ] && echo \"own $ns\"; "
+      "done; kill $pid; wait $pid; exit 0";
+  auto result = run_process({"/bin/sh", "-c", script, vivarium_binary()});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+            "CapBnd:\t0000000000000000\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\n"
+            "own user\nown net\nown ipc\nown uts\n")
+      << result.err;
+}
