@@ -93,8 +93,6 @@ std::string_view name_of(ArgumentRule rule) {
       return "madvise_known";
     case ArgumentRule::prctl_known:
       return "prctl_known";
-    case ArgumentRule::stat_descriptor:
-      return "stat_descriptor";
   }
   return "unknown";
 }
@@ -152,13 +150,6 @@ std::expected<void, SandboxError> add_rule(scmp_filter_ctx filter, ArgumentRule 
 
     case ArgumentRule::prctl_known:
       return allow_values(filter, SYS_prctl, 0, kPrctl, "prctl");
-
-    case ArgumentRule::stat_descriptor: {
-      // AT_EMPTY_PATH is glibc's fstat. It does not stop a path from being given too, so
-      // this rule is only for a process whose mount namespace shows no host files.
-      const scmp_arg_cmp flags{3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH};
-      return check(seccomp_rule_add_array(filter, SCMP_ACT_ALLOW, SYS_newfstatat, 1, &flags), "newfstatat");
-    }
   }
   return std::unexpected(SandboxError{SandboxError::Kind::invalid, "unknown seccomp argument rule"});
 }

@@ -17,15 +17,14 @@
 namespace vivarium::sandbox {
 
 enum class ArgumentRule {
-  ioctl_queries,    // terminal and descriptor queries only (TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX)
-  fcntl_plain,      // descriptor flags and dups; never F_SETOWN, F_SETSIG, F_SETLEASE, F_NOTIFY or O_ASYNC
-  clone_threads,    // exactly glibc's pthread flags; clone3 answers ENOSYS (its flags are in memory)
-  scheduler_self,   // priority, affinity, scheduler and I/O priority: read for itself, no setting
-  prlimit_self,     // resource limits of itself only
-  signals_self,     // kill, tgkill and sigqueue to itself only; tkill never (its target is any tid)
-  madvise_known,    // the advice values V8 and glibc use; not KSM merging or page-outs
-  prctl_known,      // thread names and seccomp/dumpable queries
-  stat_descriptor,  // newfstatat on an open descriptor (AT_EMPTY_PATH), as glibc's fstat does
+  ioctl_queries,   // terminal and descriptor queries only (TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX)
+  fcntl_plain,     // descriptor flags and dups; never F_SETOWN, F_SETSIG, F_SETLEASE, F_NOTIFY or O_ASYNC
+  clone_threads,   // exactly glibc's pthread flags; clone3 answers ENOSYS (its flags are in memory)
+  scheduler_self,  // priority, affinity, scheduler and I/O priority: read for itself, no setting
+  prlimit_self,    // resource limits of itself only
+  signals_self,    // kill, tgkill and sigqueue to itself only; tkill never (its target is any tid)
+  madvise_known,   // the advice values V8 and glibc use; not KSM merging or page-outs
+  prctl_known,     // thread names and seccomp/dumpable queries
 };
 
 std::string_view name_of(ArgumentRule rule);
