@@ -2,8 +2,8 @@
 
 #include <httplib.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,11 +11,11 @@
 #include <fstream>
 #include <thread>
 
+#include "sandbox/layer_probe.h"
 #include "server/boot_setup.h"
 #include "server/executor.h"
 #include "server/guarded_http_server.h"
 #include "server/log_escape.h"
-#include "sandbox/layer_probe.h"
 #include "server/logger.h"
 #include "server/packages.h"
 #include "server/result_json.h"
@@ -42,9 +42,12 @@ std::uint64_t resident_bytes(pid_t pid) {
 }
 
 HttpLimits http_limits(const ServerConfig& config) {
-  return {config.header_timeout, config.body_timeout,
-          config.write_timeout,  config.keep_alive_timeout,
-          static_cast<std::size_t>(config.max_connections), config.max_body_size};
+  return {config.header_timeout,
+          config.body_timeout,
+          config.write_timeout,
+          config.keep_alive_timeout,
+          static_cast<std::size_t>(config.max_connections),
+          config.max_body_size};
 }
 
 // Every connection holds a descriptor: the default soft limit of 1024 would end
@@ -78,7 +81,8 @@ std::expected<std::string, std::string> read_body(const httplib::ContentReader& 
     return true;
   });
   // httplib itself refuses a Content-Length over the limit, with status 413.
-  if (over || response.status == 413) return std::unexpected("request body is larger than the limit of " + format_size(limit));
+  if (over || response.status == 413)
+    return std::unexpected("request body is larger than the limit of " + format_size(limit));
   if (!complete) return std::unexpected(std::string());
   return body;
 }
@@ -94,8 +98,7 @@ class Server {
         zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
                               setup_.packages_dir, setup_.wheels_dir, config.preload, config.sandbox_ids,
                               config.require_full_sandbox}),
-        executor_(registry_, zygote_, cgroups_, config_,
-                  PackageReader{setup_.options.packages, setup_.options.wheels}),
+        executor_(registry_, zygote_, cgroups_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}),
         http_(http_limits(config)) {}
 
   int run();
@@ -254,8 +257,8 @@ int Server::run() {
 
   // The wall as a session will build it, tried once on a forked child: what this
   // machine refuses is said now, once, rather than by every session.
-  auto layers = sandbox::probe_layers({.role = sandbox::Role::session,
-                                       .identity = sandbox::identity_in(config_.sandbox_ids, 0)});
+  auto layers =
+      sandbox::probe_layers({.role = sandbox::Role::session, .identity = sandbox::identity_in(config_.sandbox_ids, 0)});
   if (!layers) {
     log::error("cannot confine a session process here: " + layers.error().message);
     return 1;
@@ -305,9 +308,10 @@ int Server::run() {
     return 1;
   }
   if (!http_.prepare_listening_socket()) log::warn("could not widen the listen backlog: bursts may be refused");
-  // Said at every log level: how to reach the server and what it enforces.
-  log::always("listening on http://" + config_.host + ":" + std::to_string(port));
+  // Said at every log level: what it enforces, then how to reach it. "listening" comes
+  // last, because whoever waits for it (a test, a supervisor) reads the log up to it.
   log::always("limits: " + describe(config_));
+  log::always("listening on http://" + config_.host + ":" + std::to_string(port));
 
   std::thread signal_thread([this, signals] { handle_signals(signals); });
   std::thread background([this] { background_loop(); });
