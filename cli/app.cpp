@@ -4,13 +4,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/exit_status.h"
 #include "cli/options_parsing.h"
 #include "cli/packages_command.h"
-#include "cli/sandbox_check_command.h"
 #include "cli/run_command.h"
+#include "cli/sandbox_check_command.h"
 #include "cli/serve_command.h"
 #include "engine/assets.h"
 #include "engine/runtime.h"
@@ -58,7 +59,7 @@ Examples:
   vivarium run --file data.csv --output-dir out/ analyse.py)";
 
 void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string>& file_specs,
-                     std::string& timeout_text, std::string& memory_text) {
+                     std::string& timeout_text, std::string& memory_text, std::string& sandbox_uids_text) {
   auto* run = app.add_subcommand("run", "Run a Python program once in a fresh sandbox, like python3");
   run->footer(kRunFooter);
   // Everything after the program (FILE, "-", or the first argument after -c CODE) goes to
@@ -102,6 +103,13 @@ void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string
   run->add_option("--cache-dir", options.cache_dir,
                   "Where compiled code caches are kept. Default: $VIVARIUM_CACHE_DIR, else ~/.cache/vivarium")
       ->type_name("DIR");
+  if (const char* env = std::getenv("VIVARIUM_SANDBOX_UIDS")) sandbox_uids_text = env;
+  run->add_option("--sandbox-uids", sandbox_uids_text,
+                  "As root, the program switches to a uid and gid of this range. Default: $VIVARIUM_SANDBOX_UIDS, "
+                  "else 1879048192-1879113727")
+      ->type_name("FIRST-LAST");
+  run->add_flag("--verbose", options.verbose,
+                "Say on stderr which layers of the process wall are active, and why any is missing");
 }
 
 // A process started with stdin, stdout or stderr closed would hand those numbers to the
@@ -132,8 +140,8 @@ int run_main(int argc, char** argv) {
 
   RunOptions run_options;
   std::vector<std::string> file_specs;
-  std::string timeout_text, memory_text = "1G";
-  add_run_command(app, run_options, file_specs, timeout_text, memory_text);
+  std::string timeout_text, memory_text = "1G", sandbox_uids_text;
+  add_run_command(app, run_options, file_specs, timeout_text, memory_text, sandbox_uids_text);
   ServeFlags serve_flags;
   add_serve_command(app, serve_flags);
   PackagesOptions packages_options;
@@ -163,6 +171,14 @@ int run_main(int argc, char** argv) {
     for (const auto& spec : file_specs) run_options.files.push_back(*parse_file_spec(spec));
     if (!timeout_text.empty()) run_options.timeout = *parse_seconds(timeout_text);
     run_options.memory_limit = *parse_size(memory_text);
+    if (!sandbox_uids_text.empty()) {
+      auto range = sandbox::parse_id_range(sandbox_uids_text);
+      if (!range) {
+        std::cerr << "vivarium: error: --sandbox-uids: " << range.error().message << " (see vivarium run --help)\n";
+        return exit_status::usage;
+      }
+      run_options.sandbox_uids = *range;
+    }
     return run_command(run_options);
   }
   if (app.got_subcommand("serve")) return serve_command(serve_flags);

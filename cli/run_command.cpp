@@ -1,5 +1,6 @@
 #include "cli/run_command.h"
 
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,6 +18,7 @@
 #include "cli/output_dir.h"
 #include "cli/output_files_channel.h"
 #include "cli/run_program.h"
+#include "sandbox/pid_namespace.h"
 #include "sessions/stdio_relay.h"
 
 namespace vivarium::cli {
@@ -89,6 +91,7 @@ struct Child {
   pid_t pid = -1;
   int pidfd = -1;
   int output_channel = -1;  // the parent's end; -1 without --output-dir
+  bool own_pid_namespace = false;
 };
 
 // Forks the child that runs the program. It holds only its three pipes (and, with
@@ -100,17 +103,30 @@ std::expected<Child, std::string> start_child(const RunOptions& options, LoadedP
   int channel[2] = {-1, -1};
   if (options.output_dir && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) != 0)
     return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
+  // As root, the program's uid: one per live `vivarium run` (this process's pid picks it,
+  // modulo the range), so that two programs running at once do not share one.
+  std::optional<sandbox::Identity> identity;
+  if (::geteuid() == 0) identity = sandbox::identity_in(options.sandbox_uids, static_cast<std::uint64_t>(::getpid()));
+  // Readable once this process has exited: how the child tells that its parent is gone
+  // (getppid() says 0 inside a pid namespace of its own, alive or not).
+  const int parent = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  // As root, the program is pid 1 of a pid namespace of its own (sandbox/pid_namespace.h).
+  const sandbox::PidNamespaceFork forked = sandbox::fork_in_own_pid_namespace();
+  const pid_t pid = forked.pid;
   if (pid < 0) {
     if (channel[0] >= 0) ::close(channel[0]), ::close(channel[1]);
-    return std::unexpected(std::string("fork: ") + std::strerror(errno));
+    if (parent >= 0) ::close(parent);
+    return std::unexpected(std::string("fork: ") + std::strerror(forked.error));
   }
   if (pid == 0) {
     signals.restore();
     ::setsid();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(exit_status::internal);  // the parent is already gone
+    if (parent >= 0) {
+      pollfd ended{parent, POLLIN, 0};
+      if (::poll(&ended, 1, 0) != 0) ::_exit(exit_status::internal);  // the parent is already gone
+      ::close(parent);
+    }
     if (channel[0] >= 0) ::close(channel[0]);
     auto adopted = sessions::adopt_stdio_pipes(pipes, channel[1]);
     if (!adopted) {
@@ -118,12 +134,13 @@ std::expected<Child, std::string> start_child(const RunOptions& options, LoadedP
       ::_exit(exit_status::internal);
     }
     // The child's exit runs the same teardown as a `vivarium run` of old.
-    std::exit(run_program(options, std::move(program), *adopted));
+    std::exit(run_program(options, std::move(program), *adopted, {identity, forked.missing}));
   }
+  if (parent >= 0) ::close(parent);
   sessions::close_child_ends(pipes);
   if (channel[1] >= 0) ::close(channel[1]);
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  return Child{pid, pidfd, channel[0]};
+  return Child{pid, pidfd, channel[0], forked.own_namespace};
 }
 
 }  // namespace
@@ -176,7 +193,13 @@ int run_command(const RunOptions& options) {
   relay.ended_fd = child->pidfd;
   relay.collect_fd = child->output_channel;
   relay.collect_limit = output_files_limit(options);
-  relay.on_signal = [pid = child->pid](int signal_number) { ::kill(pid, signal_number); };
+  // Pid 1 of its own namespace ignores a default-action SIGINT, SIGTERM or SIGHUP even
+  // from here: it is ended with SIGKILL, and the command then ends as if by the signal.
+  int forwarded_signal = 0;
+  relay.on_signal = [&forwarded_signal, pid = child->pid, pid1 = child->own_pid_namespace](int signal_number) {
+    if (forwarded_signal == 0) forwarded_signal = signal_number;
+    ::kill(pid, pid1 ? SIGKILL : signal_number);
+  };
   // Nobody reads any more (`vivarium run ... | head -1`): the program stops now, and the
   // command ends as one killed by SIGPIPE does, quietly, as `yes | head -1` does.
   relay.on_stdout_closed = [pid = child->pid] { ::kill(pid, SIGKILL); };
@@ -187,13 +210,17 @@ int run_command(const RunOptions& options) {
   }
   if (child->pidfd >= 0) ::close(child->pidfd);
   if (child->output_channel >= 0) ::close(child->output_channel);
-  if (relayed.stdout_closed) wait_status = SIGPIPE;  // a wait status: killed by SIGPIPE
+  if (relayed.stdout_closed)
+    wait_status = SIGPIPE;  // a wait status: killed by SIGPIPE
+  else if (child->own_pid_namespace && forwarded_signal != 0 && WIFSIGNALED(wait_status) &&
+           WTERMSIG(wait_status) == SIGKILL)
+    wait_status = forwarded_signal;
 
   int status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   if (options.output_dir && WIFEXITED(wait_status)) {
     auto sent = relayed.collected_too_large
-                    ? std::expected<std::vector<engine::SandboxFile>, std::string>(
-                          std::unexpected("the output files are larger than --memory-limit allows; nothing was written"))
+                    ? std::expected<std::vector<engine::SandboxFile>, std::string>(std::unexpected(
+                          "the output files are larger than --memory-limit allows; nothing was written"))
                     : decode_output_files(relayed.collected);
     auto written = sent ? write_output_files(*options.output_dir, *sent) : std::unexpected(sent.error());
     if (!written) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/options_parsing.h"
+#include "sandbox/id_range.h"
 
 namespace vivarium::cli {
 
@@ -24,7 +25,9 @@ struct RunOptions {
   std::optional<std::filesystem::path> cache_dir;
   std::optional<std::filesystem::path> packages_dir;
   std::optional<std::filesystem::path> wheels_dir;
-  std::string preload;  // comma-separated package names; empty: none
+  std::string preload;            // comma-separated package names; empty: none
+  sandbox::IdRange sandbox_uids;  // as root, the program's uid and gid come from here
+  bool verbose = false;           // say on stderr which layers of the wall are active
 };
 
 // Returns the process exit status (see exit_status.h).

@@ -1,5 +1,6 @@
 #include "cli/run_program.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -71,21 +72,46 @@ void report_error_on_terminal(const engine::ExecutionResult& result, std::option
 // the kernel has it) it can open only the asset, package and wheel folders, and write
 // nothing (its parent writes --output-dir); namespaces, no capabilities, and a seccomp
 // allow-list close the network, programs, processes, signals to other processes, and
-// the kernel's interfaces. It keeps the user's uid: it still reads wheels itself.
-std::expected<void, std::string> lock_down(const engine::BootOptions& boot) {
+// the kernel's interfaces. Its file system holds only those folders (a mount namespace),
+// and as root it becomes a uid of --sandbox-uids, which reads them where others may.
+std::expected<void, std::string> lock_down(const engine::BootOptions& boot, const ProgramWall& wall, bool verbose) {
   sandbox::FileAccess access;
   access.readable.push_back(boot.assets_dir);
   if (boot.packages) access.readable.push_back(boot.packages->dir);
   if (boot.wheels) access.readable.push_back(boot.wheels->dir);
+  // The sandbox uid reads the folders as "others" do. One that others may not enter
+  // (a 0700 wheel folder) would break imports, so then the program keeps the caller's uid,
+  // and --verbose says why.
+  std::optional<sandbox::Identity> identity = wall.identity;
+  std::string kept_uid_because;
+  for (const auto& folder : access.readable) {
+    struct stat info {};
+    if (identity && ::stat(folder.c_str(), &info) == 0 && (info.st_mode & (S_IROTH | S_IXOTH)) != (S_IROTH | S_IXOTH)) {
+      kept_uid_because = folder.string() + " is not readable by others, so the program keeps uid 0";
+      identity.reset();
+    }
+  }
   ::tzset();  // glibc reads the time zone file once, before it becomes unreadable
-  auto layers = sandbox::confine({.role = sandbox::Role::run, .files = std::move(access)});
+  auto layers = sandbox::confine({.role = sandbox::Role::run,
+                                  .identity = identity,
+                                  .files = std::move(access),
+                                  .pid_namespace_missing = wall.pid_namespace_missing});
   if (!layers) return std::unexpected(layers.error().message);
+  if (verbose) {
+    std::string report = sandbox::describe(*layers);
+    if (!kept_uid_because.empty()) report += kept_uid_because + "\n";
+    for (std::size_t start = 0; start < report.size();) {
+      const std::size_t end = report.find('\n', start);
+      say("process wall: " + report.substr(start, end - start));
+      start = end + 1;
+    }
+  }
   return {};
 }
 
 }  // namespace
 
-int run_program(const RunOptions& options, LoadedProgram program, int output_channel) {
+int run_program(const RunOptions& options, LoadedProgram program, int output_channel, const ProgramWall& wall) {
   auto setup = server::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.wheels_dir,
                                      server::parse_package_list(options.preload)});
   if (!setup) {
@@ -127,7 +153,7 @@ int run_program(const RunOptions& options, LoadedProgram program, int output_cha
       write_all(stream == engine::OutputStream::err ? STDERR_FILENO : STDOUT_FILENO, text);
     };
   }
-  if (auto locked = lock_down(boot); !locked) {
+  if (auto locked = lock_down(boot, wall, options.verbose); !locked) {
     say("cannot lock the process down before running the program: " + locked.error());
     return exit_status::internal;
   }

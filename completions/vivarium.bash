@@ -51,7 +51,7 @@ _vivarium()
     local global_opts='--help -h --version'
     # The internal __zygote subcommand is left out on purpose.
     local subcommands='run serve packages sandbox-check'
-    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir'
+    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids --verbose'
     local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
     local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
     local sandbox_check_opts='--help -h --sandbox-uids'
@@ -100,7 +100,7 @@ _vivarium()
                         return
                         ;;
                     --*=*) ;;
-                    --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --wheels-dir | --preload | --cache-dir)
+                    --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --wheels-dir | --preload | --cache-dir | --sandbox-uids)
                         ((i++))
                         ;;
                     -)
@@ -120,7 +120,7 @@ _vivarium()
             # The value of an option: the word after it, or after --opt=.
             local opt=''
             case $prev in
-                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --wheels-dir | --preload | --cache-dir)
+                -c | --file | --output-dir | --timeout | --memory-limit | --assets | --packages-dir | --wheels-dir | --preload | --cache-dir | --sandbox-uids)
                     opt=$prev
                     ;;
             esac

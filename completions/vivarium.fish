@@ -32,7 +32,7 @@ function __vivarium_run_before_program
                 set skip 1
             case '-c?*'
                 return 1
-            case --file --output-dir --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir
+            case --file --output-dir --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids
                 set skip 1
             case '--*=*' '-?*'
             case '*'
@@ -87,6 +87,8 @@ complete -c vivarium -n $before -l packages-dir -x -a '(__fish_complete_director
 complete -c vivarium -n $before -l wheels-dir -x -a '(__fish_complete_directories)' -d 'A folder of pure-Python wheels that micropip.install may install'
 complete -c vivarium -n $before -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages to load and import before the program starts (comma-separated)'
 complete -c vivarium -n $before -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept'
+complete -c vivarium -n $before -l sandbox-uids -x -d 'As root, the uid range the program switches to: FIRST-LAST [env VIVARIUM_SANDBOX_UIDS]'
+complete -c vivarium -n $before -l verbose -d 'Say on stderr which layers of the process wall are active'
 # The program (a script, or - for stdin) and its arguments: file names.
 complete -c vivarium -n '__fish_seen_subcommand_from run' -F
 

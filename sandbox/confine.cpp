@@ -1,8 +1,11 @@
 #include "sandbox/confine.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include "sandbox/mount_namespace.h"
 #include "sandbox/namespaces.h"
+#include "sandbox/pid_namespace.h"
 
 namespace vivarium::sandbox {
 
@@ -20,6 +23,10 @@ std::string_view name_of(Layer layer) {
       return "IPC namespace";
     case Layer::uts_namespace:
       return "UTS namespace";
+    case Layer::pid_namespace:
+      return "pid namespace";
+    case Layer::mount_namespace:
+      return "mount namespace";
     case Layer::landlock:
       return "Landlock";
     case Layer::landlock_scopes:
@@ -31,10 +38,28 @@ std::string_view name_of(Layer layer) {
 std::expected<std::vector<LayerStatus>, SandboxError> confine(const ConfineOptions& options) {
   std::vector<LayerStatus> layers;
   const bool was_root = ::geteuid() == 0;
-  if (was_root && options.identity)
-    if (auto switched = switch_identity(*options.identity); !switched) return std::unexpected(switched.error());
+  // As root, the empty root is made before the uid changes: root can still reach the
+  // folders to show (under a 0700 home, say). The sandbox uid then only reads them, in a
+  // mount namespace it has no capability over. Otherwise the user namespace comes first,
+  // because it grants the capability to make one.
+  const int proc_self = ::open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  auto close_proc = [&] {
+    if (proc_self >= 0) ::close(proc_self);
+  };
+  auto make_empty_root = [&] { return enter_empty_mount_namespace(options.files.readable, options.files.writable); };
+  std::optional<MountOutcome> mounts;
+  if (was_root && options.identity) {
+    auto made = make_empty_root();
+    auto switched = made ? switch_identity(*options.identity) : std::expected<void, SandboxError>{};
+    if (!made || !switched) {
+      close_proc();
+      return std::unexpected(!made ? made.error() : switched.error());
+    }
+    mounts = std::move(*made);
+  }
 
-  auto namespaces = enter_namespaces();
+  auto namespaces = enter_namespaces(proc_self);
+  close_proc();
   if (!namespaces) return std::unexpected(namespaces.error());
   const NamespaceSet& entered = namespaces->entered;
   const std::string& why = namespaces->missing;
@@ -42,6 +67,18 @@ std::expected<std::vector<LayerStatus>, SandboxError> confine(const ConfineOptio
   layers.push_back({Layer::network_namespace, entered.network, entered.network ? "no interfaces" : why});
   layers.push_back({Layer::ipc_namespace, entered.ipc, entered.ipc ? "its own System V IPC" : why});
   layers.push_back({Layer::uts_namespace, entered.uts, entered.uts ? "host name 'vivarium'" : why});
+  const bool own_pids = in_own_pid_namespace();
+  layers.push_back({Layer::pid_namespace, own_pids,
+                    own_pids                                 ? "pid 1 of its own: no other process is visible"
+                    : !options.pid_namespace_missing.empty() ? options.pid_namespace_missing
+                                                             : "its parent did not fork it into one"});
+  if (!mounts) {
+    // Needs the user namespace's capabilities: before they are dropped.
+    auto made = make_empty_root();
+    if (!made) return std::unexpected(made.error());
+    mounts = std::move(*made);
+  }
+  layers.push_back({Layer::mount_namespace, mounts->entered, mounts->detail});
 
   auto dropped = drop_capabilities();
   if (!dropped) return std::unexpected(dropped.error());

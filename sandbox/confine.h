@@ -1,6 +1,8 @@
 // The process wall in one call, in the order that works (docs/security.md):
 //   1. as root, empty the bounding set and switch to the sandbox's own uid and gid;
-//   2. enter new user, network, IPC and UTS namespaces;
+//   2. enter new user, network, IPC and UTS namespaces (the pid namespace is the
+//      parent's doing: it forked this process with sandbox/pid_namespace.h), then a
+//      mount namespace whose root is empty but for the folders of `files`;
 //   3. empty every capability set (the user namespace granted a full one), no_new_privs;
 //   4. Landlock: the files it may open, no TCP, signals and abstract sockets scoped;
 //   5. the role's seccomp allow-list, last, because it forbids what the steps above use.
@@ -26,6 +28,8 @@ enum class Layer {
   network_namespace,
   ipc_namespace,
   uts_namespace,
+  pid_namespace,    // made by the parent around the fork (sandbox/pid_namespace.h)
+  mount_namespace,  // an empty root with only the folders of `files`
   landlock,
   landlock_scopes,  // ABI 6: signals and abstract unix sockets
 };
@@ -40,9 +44,10 @@ std::string_view name_of(Layer layer);
 
 struct ConfineOptions {
   Role role = Role::session;
-  std::optional<Identity> identity;  // used when running as root
-  FileAccess files;                  // for Landlock: nothing at all by default
-  bool require_all = false;          // a missing layer is an error (--require-full-sandbox)
+  std::optional<Identity> identity;   // used when running as root
+  FileAccess files;                   // for Landlock: nothing at all by default
+  bool require_all = false;           // a missing layer is an error (--require-full-sandbox)
+  std::string pid_namespace_missing;  // the parent's reason, when it could not make one
 };
 
 // Confines the calling process, which must have a single thread. Irreversible. On

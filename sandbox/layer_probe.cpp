@@ -8,6 +8,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "sandbox/pid_namespace.h"
+
 namespace vivarium::sandbox {
 namespace {
 
@@ -42,14 +44,19 @@ std::expected<std::vector<LayerStatus>, SandboxError> probe_layers(ConfineOption
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0)
     return std::unexpected(SandboxError{SandboxError::Kind::failed, std::string("pipe: ") + std::strerror(errno)});
-  const pid_t child = ::fork();
+  // Forked as sessions and run's program are, so that the pid namespace is reported
+  // truthfully.
+  auto forked = fork_in_own_pid_namespace();
+  const pid_t child = forked.pid;
   if (child < 0) {
     ::close(report[0]);
     ::close(report[1]);
-    return std::unexpected(SandboxError{SandboxError::Kind::failed, std::string("fork: ") + std::strerror(errno)});
+    return std::unexpected(
+        SandboxError{SandboxError::Kind::failed, std::string("fork: ") + std::strerror(forked.error)});
   }
   if (child == 0) {
     ::close(report[0]);
+    options.pid_namespace_missing = forked.missing;
     auto layers = confine(options);
     const std::string text = layers ? serialize(*layers) : "error " + layers.error().message;
     (void)!::write(report[1], text.data(), text.size());

@@ -11,8 +11,8 @@
 namespace vivarium::sandbox {
 namespace {
 
-bool write_file(const char* path, const std::string& text) {
-  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+bool write_file(int directory, const char* name, const std::string& text) {
+  const int fd = ::openat(directory, name, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
@@ -21,7 +21,7 @@ bool write_file(const char* path, const std::string& text) {
 
 }  // namespace
 
-std::expected<NamespaceOutcome, SandboxError> enter_namespaces() {
+std::expected<NamespaceOutcome, SandboxError> enter_namespaces(int proc_self) {
   NamespaceOutcome outcome;
   const uid_t uid = ::geteuid();
   const gid_t gid = ::getegid();
@@ -33,8 +33,8 @@ std::expected<NamespaceOutcome, SandboxError> enter_namespaces() {
     outcome.entered = {true, true, true, true};
     const std::string uid_line = std::to_string(uid) + " " + std::to_string(uid) + " 1\n";
     const std::string gid_line = std::to_string(gid) + " " + std::to_string(gid) + " 1\n";
-    if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", uid_line) ||
-        !write_file("/proc/self/gid_map", gid_line)) {
+    if (!write_file(proc_self, "setgroups", "deny") || !write_file(proc_self, "uid_map", uid_line) ||
+        !write_file(proc_self, "gid_map", gid_line)) {
       ::prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
       return std::unexpected(
           SandboxError{SandboxError::Kind::failed,

@@ -1,7 +1,8 @@
 // Namespaces for a sandboxed process: its own user namespace (in which it is no one
 // special), a network namespace with no interfaces (no network even if seccomp fell),
-// and its own System V IPC and host name. A pid namespace needs clone(CLONE_NEWPID) by
-// the parent, because unshare affects only children: see the zygote.
+// and its own System V IPC and host name. A pid namespace is made by the parent, because
+// unshare affects only children (pid_namespace.h); the mount namespace has a file of its
+// own (mount_namespace.h).
 #pragma once
 
 #include <sys/types.h>
@@ -29,6 +30,8 @@ struct NamespaceOutcome {
   NamespaceSet entered;
   std::string missing;  // why any namespace is missing ("" when all were entered)
 };
-std::expected<NamespaceOutcome, SandboxError> enter_namespaces();
+// `proc_self` is a descriptor of /proc/self (O_PATH will do), opened while /proc was
+// still there: an empty mount namespace may already have hidden it.
+std::expected<NamespaceOutcome, SandboxError> enter_namespaces(int proc_self);
 
 }  // namespace vivarium::sandbox

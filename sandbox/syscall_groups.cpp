@@ -32,8 +32,9 @@ constexpr std::array kSocketIo{SYS_sendmsg, SYS_recvmsg, SYS_sendto, SYS_recvfro
 constexpr std::array kProcessInfo{SYS_getpid,    SYS_getppid,   SYS_getuid, SYS_geteuid,   SYS_getgid,    SYS_getegid,
                                   SYS_getresuid, SYS_getresgid, SYS_uname,  SYS_getrusage, SYS_getrandom, SYS_capget};
 
-// `run` reads wheels and the assets on import; Landlock limits what may be opened.
-// newfstatat is a rule in the session role (an open descriptor only, never a path).
+// `run` reads wheels and the assets on import. Landlock limits what may be opened, and
+// the mount namespace what a path stat or readlink can find. The session role has none
+// of these: fstat on an open descriptor is in descriptor_io.
 constexpr std::array kFileOpen{SYS_open, SYS_openat, SYS_newfstatat, SYS_statx, SYS_readlink, SYS_getdents64};
 
 constexpr std::array kExit{SYS_exit, SYS_exit_group, SYS_restart_syscall};

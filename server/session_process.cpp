@@ -74,7 +74,8 @@ std::optional<sessions::ToSession> receive_from_server(int socket) {
 
 }  // namespace
 
-void session_main(int socket, engine::Interpreter& interpreter, const sessions::ForkRequest& sandbox) {
+void session_main(int socket, engine::Interpreter& interpreter, const sessions::ForkRequest& sandbox,
+                  const std::string& pid_namespace_missing) {
   ::prctl(PR_SET_NAME, "vivarium-sess");
   sandbox::close_inherited_descriptors(socket);
   interpreter.reseed_after_fork();
@@ -94,10 +95,12 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
       });
   // glibc reads the time zone once; after the wall it could only probe and fail.
   ::tzset();
-  // The wall (docs/security.md): its own uid (as root), user, network, IPC and UTS
+  // The wall (docs/security.md): its own uid (as root), user, network, IPC, UTS and pid
   // namespaces, no capabilities, Landlock with no folder at all (no host path can be
   // opened, created or removed), and the session's seccomp allow-list.
-  sandbox::ConfineOptions wall{.role = sandbox::Role::session, .require_all = sandbox.require_full_sandbox};
+  sandbox::ConfineOptions wall{.role = sandbox::Role::session,
+                               .require_all = sandbox.require_full_sandbox,
+                               .pid_namespace_missing = pid_namespace_missing};
   if (sandbox.uid != 0) wall.identity = sandbox::Identity{sandbox.uid, sandbox.gid};
   // No host descriptor inside: fds 1 and 2 were the server's (often the terminal of
   // whoever started it, or its log). They become /dev/null; the real stderr is kept

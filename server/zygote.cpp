@@ -1,5 +1,6 @@
 #include "server/zygote.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -8,8 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,11 +16,12 @@
 
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
-#include "server/boot_setup.h"
 #include "sandbox/descriptors.h"
+#include "sandbox/pid_namespace.h"
+#include "sandbox/seccomp_policy.h"
+#include "server/boot_setup.h"
 #include "server/logger.h"
 #include "server/session_cgroups.h"
-#include "sandbox/seccomp_policy.h"
 #include "server/session_process.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
@@ -110,7 +110,8 @@ std::expected<void, std::string> Zygote::start() {
   pid_ = child;
   pidfd_ = pidfd_open(child);
   control_ = sockets[0];
-  auto frame = sessions::receive_frame(control_, sessions::kZygoteFrameLimit, std::chrono::steady_clock::now() + kBootLimit);
+  auto frame =
+      sessions::receive_frame(control_, sessions::kZygoteFrameLimit, std::chrono::steady_clock::now() + kBootLimit);
   std::expected<sessions::ZygoteReport, sessions::WireError> report =
       frame ? sessions::decode_zygote_report(frame->body) : std::unexpected(frame.error());
   if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
@@ -237,7 +238,7 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
 // process becomes the program, with the server's socket on fd 3 and the real session's
 // on fd 4. It relays (or not) as it likes. The server sees only this process.
 [[noreturn]] void run_fake_session(const char* program, int server_socket, engine::Interpreter& interpreter,
-                                   const sessions::ForkRequest& sandbox) {
+                                   const sessions::ForkRequest& sandbox, const std::string& pid_namespace_missing) {
   int inner[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inner) != 0) ::_exit(71);
   const pid_t real = ::fork();
@@ -245,14 +246,15 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
   if (real == 0) {
     ::close(server_socket);
     ::close(inner[0]);
-    session_main(inner[1], interpreter, sandbox);
+    session_main(inner[1], interpreter, sandbox, pid_namespace_missing);
   }
   // Out of the way of 3 and 4 first, so that neither dup2 overwrites the other.
   const int to_server = ::fcntl(server_socket, F_DUPFD, 10);
   const int to_real = ::fcntl(inner[0], F_DUPFD, 10);
   if (to_server < 0 || to_real < 0 || ::dup2(to_server, 3) < 0 || ::dup2(to_real, 4) < 0) ::_exit(71);
   ::execl(program, program, static_cast<char*>(nullptr));
-  std::fprintf(stderr, "vivarium zygote: cannot run the test-only fake session %s: %s\n", program, std::strerror(errno));
+  std::fprintf(stderr, "vivarium zygote: cannot run the test-only fake session %s: %s\n", program,
+               std::strerror(errno));
   ::_exit(127);
 }
 
@@ -293,7 +295,8 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
   // Pyodide's standard library is source only, so a first import compiles: 5-130 ms
   // for modules that programs commonly use. Imported here once, they cost sessions
   // nothing (shared copy-on-write pages), again without binding a name.
-  (*interpreter)->execute({.code = std::string("for _name in (") + kWarmImports + "):\n    __import__(_name)\ndel _name"});
+  (*interpreter)
+      ->execute({.code = std::string("for _name in (") + kWarmImports + "):\n    __import__(_name)\ndel _name"});
 
   // Children are reaped automatically; the server watches them through pidfds.
   struct sigaction ignore {};
@@ -322,19 +325,23 @@ int zygote_main(int control_fd, const ZygoteOptions& options) {
     // Joined before fork: the child may only make async-signal-safe calls (V8 has threads).
     std::vector<std::string> procs_files;
     for (const auto& folder : fork_request->cgroups) procs_files.push_back(folder + "/cgroup.procs");
-    const pid_t child = ::fork();
+    // Each session is pid 1 of a pid namespace of its own, where the zygote may make one
+    // (as root): it sees no other process, and signals none.
+    const sandbox::PidNamespaceFork forked = sandbox::fork_in_own_pid_namespace();
+    const pid_t child = forked.pid;
     if (child == 0) {
       // Into its cgroups before anything else: on cgroup v1 pages stay charged where
       // they were first touched (docs/memory-cgroups.md). Outside them it must not run.
       for (const auto& file : procs_files)
         if (!sandbox::enter_cgroup(file.c_str())) ::_exit(73);
       ::close(control_fd);
-      if (fake_session && *fake_session) run_fake_session(fake_session, session_socket, **interpreter, *fork_request);
-      session_main(session_socket, **interpreter, *fork_request);
+      if (fake_session && *fake_session)
+        run_fake_session(fake_session, session_socket, **interpreter, *fork_request, forked.missing);
+      session_main(session_socket, **interpreter, *fork_request, forked.missing);
     }
     ::close(session_socket);
     if (child < 0) {
-      const sessions::ForkFailed failed{std::string("fork failed: ") + std::strerror(errno)};
+      const sessions::ForkFailed failed{std::string("fork failed: ") + std::strerror(forked.error)};
       if (!sessions::send_frame(control_fd, sessions::encode(failed))) return 1;
       continue;
     }

@@ -1,5 +1,6 @@
 // `vivarium run` through the real binary, as a terminal user or a CI job uses it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -345,21 +346,22 @@ TEST(RunCli, TheProgramRunsUnderASeccompFilter) {
 
 TEST(RunCli, TheProgramHasNoCapabilitiesAndItsOwnNamespaces) {
   // As above, from the outside: the confined child's capability sets, no_new_privs, and
-  // whether its user, network, IPC and UTS namespaces differ from the relaying parent's.
+  // whether its user, network, IPC, UTS, (as root) pid and mount namespaces differ from
+  // the relaying parent's, and that no page is writable and executable at once.
   const char* script =
       "fifo=$(mktemp -u); mkfifo \"$fifo\" || exit 1; "
       "\"$0\" run -c 'import time; print(\"running\", flush=True); time.sleep(30)' > \"$fifo\" & "
       "pid=$!; read line < \"$fifo\"; rm -f \"$fifo\"; "
       "read child < /proc/$pid/task/$pid/children; "
       "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/$child/status; "
-      "for ns in user net ipc uts; do "
+      "for ns in user net ipc uts pid mnt; do "
       "  [ \"$(readlink /proc/$child/ns/$ns)\" != \"$(readlink /proc/$pid/ns/$ns)\" ] && echo \"own $ns\"; "
-      "done; kill $pid; wait $pid; exit 0";
+      "done; echo \"rwx pages $(grep -c ' rwx' /proc/$child/maps)\"; kill $pid; wait $pid; exit 0";
   auto result = run_process({"/bin/sh", "-c", script, vivarium_binary()});
   EXPECT_EQ(result.exit_status, 0) << result.err;
-  EXPECT_EQ(result.out,
-            "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
-            "CapBnd:\t0000000000000000\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\n"
-            "own user\nown net\nown ipc\nown uts\n")
+  EXPECT_EQ(result.out, std::string("CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+                                    "CapBnd:\t0000000000000000\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\n"
+                                    "own user\nown net\nown ipc\nown uts\n") +
+                            (::geteuid() == 0 ? "own pid\n" : "") + "own mnt\nrwx pages 0\n")
       << result.err;
 }

@@ -41,7 +41,7 @@ TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
   exec_code(server, "second", "1");
   const auto sessions = descendants_named(server.pid(), "vivarium-sess");
   ASSERT_EQ(sessions.size(), 2u);
-  std::set<std::string> uids, user_namespaces;
+  std::set<std::string> uids, user_namespaces, pid_namespaces;
   for (pid_t session : sessions) {
     auto status = status_of(session);
     uids.insert(status["Uid"]);
@@ -57,6 +57,15 @@ TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
     for (const char* kind : {"user", "net", "ipc", "uts"})
       EXPECT_NE(namespace_of(pid, kind), namespace_of(std::to_string(server.pid()), kind)) << kind;
     user_namespaces.insert(namespace_of(pid, "user"));
+    if (::geteuid() == 0) {
+      // Pid 1 of a pid namespace of its own: it sees no other process.
+      EXPECT_EQ(status["NSpid"], pid + "\t1");
+      pid_namespaces.insert(namespace_of(pid, "pid"));
+    }
+    // W^X: no page of the session (wasm code included) is writable and executable at once.
+    std::ifstream maps("/proc/" + pid + "/maps");
+    for (std::string line; std::getline(maps, line);)
+      EXPECT_EQ(line.find(" rwx"), std::string::npos) << "writable and executable: " << line;
     // No host descriptor: fds 1 and 2 (the server's stderr here, a pipe to the test) are
     // /dev/null; what is left is the channel socket.
     for (const char* fd : {"1", "2"})
@@ -64,6 +73,8 @@ TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
   }
   if (::geteuid() == 0) {
     EXPECT_EQ(uids.size(), 2u) << "two live sessions share a uid";
+    EXPECT_EQ(pid_namespaces.size(), 2u) << "two sessions share a pid namespace";
+    EXPECT_EQ(pid_namespaces.count(namespace_of(std::to_string(server.pid()), "pid")), 0u);
   }
   EXPECT_EQ(user_namespaces.size(), 2u) << "two sessions share a user namespace";
   // The sessions still work behind the wall, and keep their state.

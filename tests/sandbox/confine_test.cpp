@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -142,12 +143,48 @@ TEST(Confine, EveryLayerIsReportedAndRequireAllRefusesAMissingOne) {
   ::close(report[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  for (const char* layer : {"seccomp allow-list", "unprivileged user", "user namespace", "network namespace",
-                            "IPC namespace", "UTS namespace", "Landlock", "Landlock scopes"})
+  for (const char* layer :
+       {"seccomp allow-list", "unprivileged user", "user namespace", "network namespace", "IPC namespace",
+        "UTS namespace", "pid namespace", "mount namespace", "Landlock", "Landlock scopes"})
     EXPECT_NE(text.find(layer), std::string::npos) << layer << " not reported in:\n" << text;
   if (::geteuid() == 0) {
     EXPECT_EQ(WEXITSTATUS(status), 3) << text;
     EXPECT_NE(text.find("--require-full-sandbox"), std::string::npos) << text;
     EXPECT_NE(text.find("unprivileged user: MISSING (still uid 0"), std::string::npos) << text;
+    // A plain fork: the parent made no pid namespace, and the report says so.
+    EXPECT_NE(text.find("pid namespace: MISSING (its parent did not fork it into one)"), std::string::npos) << text;
   }
+}
+
+TEST(Confine, AsRootTheSandboxUidReadsItsFoldersEvenUnderA0700HomeAndNothingElse) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the sandbox uid is used only as root";
+  // A wheel folder inside a home that only root may enter, as /root/.cache is.
+  const std::filesystem::path home =
+      std::filesystem::temp_directory_path() / ("vivarium-confine-home-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(home);
+  std::filesystem::create_directories(home / "wheels");
+  std::filesystem::permissions(home, std::filesystem::perms::owner_all);
+  std::ofstream(home / "wheels" / "a.whl") << "wheel";
+  std::ofstream(home / "secret.txt") << "secret";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    auto layers = confine({.role = Role::run, .identity = kSandboxIdentity, .files = {{home / "wheels"}, {}}});
+    if (!layers) ::_exit(100);
+    int failures = 0;
+    std::ifstream wheel(home / "wheels" / "a.whl");
+    std::string text;
+    std::getline(wheel, text);
+    if (text != "wheel") failures |= 1 << 0;
+    struct stat info {};
+    if (::stat((home / "secret.txt").c_str(), &info) == 0 || errno != ENOENT) failures |= 1 << 1;
+    if (::stat("/etc/passwd", &info) == 0 || errno != ENOENT) failures |= 1 << 2;
+    if (::getuid() != kSandboxIdentity.uid) failures |= 1 << 3;
+    ::_exit(failures);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::filesystem::remove_all(home);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: wheel unreadable, 2: a host file beside it, 4: /etc/passwd, 8: uid; 100: confine";
 }
