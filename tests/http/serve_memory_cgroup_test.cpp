@@ -46,3 +46,24 @@ TEST(ServeMemoryCgroup, AMemfdPinEndsAsResourceLimitAndOtherSessionsCarryOn) {
   EXPECT_EQ(again.body["result"]["final_expression"], 2) << again.raw;
   EXPECT_NE(server.log().find("memory cgroups: v"), std::string::npos) << server.log();
 }
+
+TEST(ServeMemoryCgroup, PastTheTotalMemoryLimitANewSessionGets503AndIsAdmittedOnceMemoryIsFreed) {
+  if (auto missing = cgroups_missing()) GTEST_SKIP() << "no writable memory cgroup here: " << *missing;
+  // 400 MiB for all sessions together; one session holding 340 MiB (about 355 MiB with
+  // the interpreter) leaves less than the 64 MiB a new one needs (server/session_cgroups.cpp).
+  ServeProcess server({"--memory-limit", "512M", "--process-memory-limit", "600M", "--total-memory-limit", "400M"});
+  // Written, not only allocated: untouched pages are charged to no one.
+  auto big = exec_code(server, "big", "held = b'\\x01' * (340 * 1024 * 1024)\nlen(held) // (1024 * 1024)");
+  ASSERT_EQ(big.body["result"]["final_expression"], 340) << big.raw;
+
+  auto refused = exec_code(server, "newcomer", "1 + 1");
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_EQ(refused.body["error"]["type"], "resource_limit") << refused.raw;
+  EXPECT_NE(refused.raw.find("of the server's total memory limit of 400M"), std::string::npos) << refused.raw;
+  // The session that holds the memory still works, with its state.
+  EXPECT_EQ(exec_code(server, "big", "len(held) // (1024 * 1024)").body["result"]["final_expression"], 340);
+
+  ASSERT_EQ(to_reply(client_for(server).Delete("/sessions/big")).status, 200);
+  auto admitted = exec_code(server, "newcomer", "1 + 1");
+  EXPECT_EQ(admitted.body["result"]["final_expression"], 2) << admitted.raw;
+}

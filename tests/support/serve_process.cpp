@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -22,8 +22,9 @@ namespace vivarium::test_support {
 namespace fs = std::filesystem;
 
 ServeProcess::ServeProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                           std::string working_dir) {
-  std::vector<std::string> argv = {vivarium_binary(), "serve"};
+                           std::string working_dir, std::vector<std::string> command_prefix) {
+  std::vector<std::string> argv = command_prefix;
+  argv.insert(argv.end(), {vivarium_binary(), "serve"});
   if (std::find(args.begin(), args.end(), "--port") == args.end()) argv.insert(argv.end(), {"--port", "0"});
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> envs;

@@ -14,9 +14,10 @@ namespace vivarium::test_support {
 class ServeProcess {
  public:
   // Starts `vivarium serve --port 0 <args>` (plus env) and waits until it listens; args
-  // with a --port of their own replace the ephemeral one.
+  // with a --port of their own replace the ephemeral one. `command_prefix` runs it
+  // through another program that then execs it (e.g. setpriv, to start it as a user).
   explicit ServeProcess(std::vector<std::string> args = {}, std::map<std::string, std::string> env = {},
-                        std::string working_dir = "");
+                        std::string working_dir = "", std::vector<std::string> command_prefix = {});
   ~ServeProcess();
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
