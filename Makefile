@@ -12,7 +12,7 @@ export VIVARIUM_CACHE_DIR ?= $(CURDIR)/$(BUILD_DIR)/cache
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build run test asan fuzz bench clean install packages
+.PHONY: all setup configure build run test asan fuzz bench clean install packages lint format
 
 all: build
 
@@ -55,9 +55,13 @@ bench: build
 	bench/server.sh
 	bench/packages.sh
 
-# Formatting of the newer code, shell and Python syntax (scripts/lint.sh).
+# Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup
 	@scripts/lint.sh
+
+# Rewrites every C++ file to .clang-format (what `make lint` checks).
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format-14 -i
 
 install: build
 	cmake --install $(BUILD_DIR)

@@ -2,8 +2,6 @@
 // move a freshly forked child into it and remove it again, and the kernel memory one
 // empty session cgroup holds. Prints numbers; asserts nothing.
 //   build/bench/cgroup_cost [RUNS]     (default 200; needs a writable memory cgroup)
-#include "sandbox/memory_cgroup.h"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,11 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/memory_cgroup.h"
+
 using namespace vivarium::sandbox;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-double ms_since(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 void print(const char* what, std::vector<double> samples) {
   std::ranges::sort(samples);

@@ -37,7 +37,8 @@ int open_directory_chain(int parent, const std::vector<std::string>& components,
 
 }  // namespace
 
-std::expected<void, std::string> write_output_files(const fs::path& dir, const std::vector<engine::SandboxFile>& files) {
+std::expected<void, std::string> write_output_files(const fs::path& dir,
+                                                    const std::vector<engine::SandboxFile>& files) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return std::unexpected("cannot create output directory " + dir.string() + ": " + ec.message());

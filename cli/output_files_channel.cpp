@@ -18,15 +18,16 @@ std::expected<void, std::string> send_output_files(int fd, const std::vector<eng
 }
 
 std::expected<std::vector<engine::SandboxFile>, std::string> decode_output_files(std::string_view sent) {
-  if (sent.size() < sessions::kFrameHeaderBytes) return std::unexpected("the program ended before it sent its output files");
+  if (sent.size() < sessions::kFrameHeaderBytes)
+    return std::unexpected("the program ended before it sent its output files");
   std::uint64_t length = 0;
   for (std::size_t i = 0; i < sessions::kFrameHeaderBytes; ++i)
     length |= std::uint64_t{static_cast<unsigned char>(sent[i])} << (8 * i);
   const auto body = sent.substr(sessions::kFrameHeaderBytes);
   if (length != body.size())
     return std::unexpected("the output files arrived cut short or with trailing bytes; nothing was written");
-  auto decoded = sessions::decode_from_session(
-      std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  auto decoded =
+      sessions::decode_from_session(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
   if (!decoded) return std::unexpected("the output files could not be decoded: " + decoded.error().message);
   auto* result = std::get_if<sessions::ExecResult>(&*decoded);
   if (!result) return std::unexpected("the program sent something other than its output files");

@@ -20,15 +20,15 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
       "working directory, which wins over the default.\n\n";
   for (const auto& setting : server::server_settings()) {
     // Each flag stores its text under the setting's name; config.cpp parses and checks it.
-    const std::string help = std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]";
+    const std::string help =
+        std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]";
     if (!setting.value_name) {
       serve->add_flag_function(
           setting.flag, [&flags, env = std::string(setting.env)](std::int64_t) { flags.values[env] = "1"; }, help);
       continue;
     }
     auto* option = serve->add_option_function<std::string>(
-        setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; },
-        help);
+        setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; }, help);
     option->type_name(setting.value_name);
   }
   footer +=

@@ -1,9 +1,9 @@
 // Locating and checking the Pyodide bundle on disk.
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <filesystem>
-#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>

@@ -42,10 +42,10 @@ struct ExecutionRequest {
 };
 
 enum class ErrorKind {
-  execution,      // Python raised (SyntaxError included)
-  timeout,        // the wall-clock limit hit
-  memory,         // the wasm memory cap was reached (MemoryError)
-  engine,         // JS heap exhausted, stack overflow in the host, or an engine failure
+  execution,  // Python raised (SyntaxError included)
+  timeout,    // the wall-clock limit hit
+  memory,     // the wasm memory cap was reached (MemoryError)
+  engine,     // JS heap exhausted, stack overflow in the host, or an engine failure
 };
 
 struct ExecutionError {

@@ -34,6 +34,6 @@ std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& f
 // cannot be read is an error naming it. Without measure_sha256 each hash is left empty,
 // which no file matches: such a listing names files but cannot boot an interpreter.
 std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const std::filesystem::path& dir,
-                                                                                 bool measure_sha256 = true);
+                                                                                bool measure_sha256 = true);
 
 }  // namespace vivarium::engine

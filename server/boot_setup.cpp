@@ -13,8 +13,9 @@ std::expected<void, std::string> add_wheel_folder(BootSetup& setup, bool measure
   if (std::filesystem::equivalent(setup.wheels_dir, setup.packages_dir, ec)) {
     // Its lock file already lists its wheels; listing them again would hash the whole
     // distribution at every start and flag every native wheel.
-    setup.skipped_wheels.push_back("(all): the wheel folder is the package folder, whose pyodide-lock.json "
-                                   "already lists its wheels; give --wheels-dir a folder of its own");
+    setup.skipped_wheels.push_back(
+        "(all): the wheel folder is the package folder, whose pyodide-lock.json "
+        "already lists its wheels; give --wheels-dir a folder of its own");
     return {};
   }
   auto wheels = engine::list_wheel_folder(setup.wheels_dir, measure_sha256);

@@ -158,9 +158,9 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     config.max_output_files = static_cast<std::uint64_t>(*value);
   }
   for (auto [name, target] : {std::pair{"HEADER_TIMEOUT_SECONDS", &config.header_timeout},
-                               std::pair{"BODY_TIMEOUT_SECONDS", &config.body_timeout},
-                               std::pair{"WRITE_TIMEOUT_SECONDS", &config.write_timeout},
-                               std::pair{"KEEP_ALIVE_TIMEOUT_SECONDS", &config.keep_alive_timeout}}) {
+                              std::pair{"BODY_TIMEOUT_SECONDS", &config.body_timeout},
+                              std::pair{"WRITE_TIMEOUT_SECONDS", &config.write_timeout},
+                              std::pair{"KEEP_ALIVE_TIMEOUT_SECONDS", &config.keep_alive_timeout}}) {
     if (auto seconds = get(name)) {
       auto value = parse_seconds(*seconds);
       if (!value) return std::unexpected(std::string(name) + ": " + value.error());
@@ -192,7 +192,8 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     else if (*required == "0" || *required == "false" || *required == "no" || *required == "off" || required->empty())
       config.require_full_sandbox = false;
     else
-      return std::unexpected("REQUIRE_FULL_SANDBOX='" + *required + "': expected 1, true, yes or on (or 0, false, no, off)");
+      return std::unexpected("REQUIRE_FULL_SANDBOX='" + *required +
+                             "': expected 1, true, yes or on (or 0, false, no, off)");
   }
   if (auto level = get("LOG_LEVEL")) {
     if (*level == "error")
@@ -279,13 +280,11 @@ std::string describe(const ServerConfig& config) {
       << static_cast<double>(config.session_timeout.count()) / 60000 << " min, body "
       << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
       << " per stream, output files " << format_size(config.max_output_files_size) << " in at most "
-      << config.max_output_files << " files, at most "
-      << config.max_connections << " connections (timeouts: headers "
+      << config.max_output_files << " files, at most " << config.max_connections << " connections (timeouts: headers "
       << static_cast<double>(config.header_timeout.count()) / 1000 << " s, body "
       << static_cast<double>(config.body_timeout.count()) / 1000 << " s, response "
       << static_cast<double>(config.write_timeout.count()) / 1000 << " s, keep-alive "
-      << static_cast<double>(config.keep_alive_timeout.count()) / 1000 << " s), JSON depth "
-      << config.max_json_depth;
+      << static_cast<double>(config.keep_alive_timeout.count()) / 1000 << " s), JSON depth " << config.max_json_depth;
   return out.str();
 }
 

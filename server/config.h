@@ -42,7 +42,7 @@ struct ServerConfig {
   std::chrono::milliseconds keep_alive_timeout{5000};
   int max_connections = 1024;
   int max_json_depth = 64;
-  sandbox::IdRange sandbox_ids;        // SANDBOX_UIDS (used when run as root)
+  sandbox::IdRange sandbox_ids;       // SANDBOX_UIDS (used when run as root)
   bool require_full_sandbox = false;  // REQUIRE_FULL_SANDBOX
   LogLevel log_level = LogLevel::info;
   std::optional<std::filesystem::path> assets_dir;

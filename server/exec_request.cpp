@@ -156,8 +156,7 @@ std::expected<ExecInput, RequestError> parse_exec_request(const std::string& ses
                                                           std::size_t max_depth) {
   auto validation = [](std::string message) { return std::unexpected(RequestError{"validation", std::move(message)}); };
   if (session_id.empty()) return validation("sessionId query parameter is required");
-  if (!valid_session_id(session_id))
-    return validation("sessionId must be 1-128 characters from A-Z a-z 0-9 . _ : -");
+  if (!valid_session_id(session_id)) return validation("sessionId must be 1-128 characters from A-Z a-z 0-9 . _ : -");
   ExecBodySax sax(max_depth);
   const bool parsed = json::sax_parse(body, &sax, json::input_format_t::json, /*strict=*/true);
   if (sax.too_deep)

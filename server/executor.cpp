@@ -1,7 +1,8 @@
 #include "server/executor.h"
 
-#include <fstream>
 #include <unistd.h>
+
+#include <fstream>
 
 #include "server/logger.h"
 #include "server/result_json.h"
@@ -33,8 +34,8 @@ nlohmann::json error_body(const std::string& type, const std::string& message) {
   return {{"success", false}, {"error", {{"type", type}, {"message", message}}}};
 }
 
-Executor::Executor(SessionRegistry& registry, Zygote& zygote, const SessionCgroups& cgroups,
-                   const ServerConfig& config, PackageReader packages)
+Executor::Executor(SessionRegistry& registry, Zygote& zygote, const SessionCgroups& cgroups, const ServerConfig& config,
+                   PackageReader packages)
     : registry_(registry),
       zygote_(zygote),
       cgroups_(cgroups),
@@ -100,8 +101,11 @@ HttpReply Executor::execute(const ExecInput& input) {
   const auto deadline = started + config_.execution_timeout + kServerGrace;
   const ResultLimits limits{config_.max_output_size, config_.max_output_files_size, config_.max_output_files};
   auto exchange = [&]() -> std::expected<engine::ExecutionResult, sessions::WireError> {
-    const sessions::ExecRequest request{input.code,          input.files,       config_.execution_timeout,
-                                        limits.max_output_bytes, limits.max_output_files_bytes,
+    const sessions::ExecRequest request{input.code,
+                                        input.files,
+                                        config_.execution_timeout,
+                                        limits.max_output_bytes,
+                                        limits.max_output_files_bytes,
                                         limits.max_output_files};
     if (auto sent = sessions::send_frame(process.socket, sessions::encode(request), deadline); !sent)
       return std::unexpected(sent.error());

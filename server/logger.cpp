@@ -13,10 +13,14 @@ std::atomic<LogLevel> g_level{LogLevel::info};
 
 const char* name(LogLevel level) {
   switch (level) {
-    case LogLevel::error: return "ERROR";
-    case LogLevel::warn: return "WARN";
-    case LogLevel::info: return "INFO";
-    case LogLevel::debug: return "DEBUG";
+    case LogLevel::error:
+      return "ERROR";
+    case LogLevel::warn:
+      return "WARN";
+    case LogLevel::info:
+      return "INFO";
+    case LogLevel::debug:
+      return "DEBUG";
   }
   return "INFO";
 }

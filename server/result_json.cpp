@@ -6,10 +6,14 @@ namespace vivarium::server {
 
 const char* error_type_name(engine::ErrorKind kind) {
   switch (kind) {
-    case engine::ErrorKind::execution: return "execution";
-    case engine::ErrorKind::timeout: return "timeout";
-    case engine::ErrorKind::memory: return "resource_limit";
-    case engine::ErrorKind::engine: return "execution";
+    case engine::ErrorKind::execution:
+      return "execution";
+    case engine::ErrorKind::timeout:
+      return "timeout";
+    case engine::ErrorKind::memory:
+      return "resource_limit";
+    case engine::ErrorKind::engine:
+      return "execution";
   }
   return "execution";
 }

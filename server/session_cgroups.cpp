@@ -27,8 +27,8 @@ void SessionCgroups::open(std::uint64_t total_memory_limit, std::uint64_t sessio
     return;
   }
   log::info(std::string("memory cgroups: ") + (layout->version == sandbox::CgroupVersion::v2 ? "v2" : "v1") +
-            ", all sessions within " + format_size(budget->budget_bytes()) + " below " +
-            budget->memory_dir().string() + ", each within " + format_size(session_cap_));
+            ", all sessions within " + format_size(budget->budget_bytes()) + " below " + budget->memory_dir().string() +
+            ", each within " + format_size(session_cap_));
   budget_.emplace(std::move(*budget));
 }
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/memory_cgroup.h"
 #include "sandbox/privileges.h"
 #include "server/sandbox_ids.h"
-#include "sandbox/memory_cgroup.h"
 
 namespace vivarium::server {
 
@@ -37,9 +37,9 @@ struct ZygoteOptions {
 // A forked session process as the server sees it.
 struct SessionProcess {
   pid_t pid = -1;
-  int pidfd = -1;   // signals reach exactly this process, even after pid reuse
-  int socket = -1;  // requests and results
-  SandboxIds::Lease sandbox_id;  // its uid and gid while it lives (empty when not root)
+  int pidfd = -1;                                // signals reach exactly this process, even after pid reuse
+  int socket = -1;                               // requests and results
+  SandboxIds::Lease sandbox_id;                  // its uid and gid while it lives (empty when not root)
   std::optional<sandbox::SessionCgroup> cgroup;  // the one it entered right after fork, if any
 };
 // SIGKILL through the pidfd. Descriptors stay open: another thread may be waiting on the
@@ -68,7 +68,7 @@ class Zygote {
   ZygoteOptions options_;
   SandboxIds sandbox_ids_;
   mutable std::mutex mutex_;
-  std::mutex restart_mutex_;    // one restart at a time, taken before mutex_
+  std::mutex restart_mutex_;      // one restart at a time, taken before mutex_
   std::uint64_t generation_ = 0;  // zygotes started so far
   pid_t pid_ = -1;
   int pidfd_ = -1;

@@ -23,8 +23,9 @@ const std::vector<AssetFile>& pinned_asset_files() {
 
 namespace {
 
-constexpr const char* kFixHint = "run `make setup` (or scripts/fetch-pyodide.sh) in the vivarium source tree, "
-                                 "or point --assets / VIVARIUM_ASSETS at a pyodide 314.0.7 bundle";
+constexpr const char* kFixHint =
+    "run `make setup` (or scripts/fetch-pyodide.sh) in the vivarium source tree, "
+    "or point --assets / VIVARIUM_ASSETS at a pyodide 314.0.7 bundle";
 
 std::expected<std::string, std::string> sha256_of_file(const fs::path& path) {
   auto content = detail::read_file(path);
@@ -39,15 +40,16 @@ std::vector<fs::path> asset_search_path(const std::optional<fs::path>& explicit_
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("VIVARIUM_ASSETS"); env && *env) return {fs::path(env)};
   const fs::path dir = executable.parent_path();
-  candidates.push_back(dir / "assets" / "pyodide");                                // next to the binary
-  candidates.push_back(dir.parent_path() / "share" / "vivarium" / "pyodide");      // cmake --install
-  candidates.push_back(dir.parent_path() / "assets" / "pyodide");                  // build/ in the source tree
+  candidates.push_back(dir / "assets" / "pyodide");                            // next to the binary
+  candidates.push_back(dir.parent_path() / "share" / "vivarium" / "pyodide");  // cmake --install
+  candidates.push_back(dir.parent_path() / "assets" / "pyodide");              // build/ in the source tree
   return candidates;
 }
 
 std::expected<void, std::string> check_assets(const fs::path& dir, bool full_check) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return std::unexpected("Pyodide assets not found at " + dir.string() + ": " + kFixHint);
+  if (!fs::is_directory(dir, ec))
+    return std::unexpected("Pyodide assets not found at " + dir.string() + ": " + kFixHint);
   for (const auto& file : pinned_asset_files()) {
     const fs::path path = dir / file.name;
     const auto size = fs::file_size(path, ec);

@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -27,8 +26,8 @@ void hook_write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (state.output) {
     auto store = view->Buffer()->GetBackingStore();
     if (store->Data())
-      state.output(is_stderr, std::string_view(static_cast<const char*>(store->Data()) + view->ByteOffset(),
-                                               view->ByteLength()));
+      state.output(is_stderr,
+                   std::string_view(static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength()));
   }
   info.GetReturnValue().Set(static_cast<double>(view->ByteLength()));
 }
@@ -53,7 +52,8 @@ fs::path snapshot_path(const IsolateState& state) {
   // The snapshot holds wasm memory only: it depends on the bundle, not on V8.
   const auto wasm_size = fs::file_size(state.assets_dir / "pyodide.asm.wasm");
   const auto stdlib_size = fs::file_size(state.assets_dir / "python_stdlib.zip");
-  return state.cache_dir / ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
+  return state.cache_dir /
+         ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
 }
 
 namespace {

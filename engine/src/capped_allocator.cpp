@@ -11,7 +11,9 @@ class CappedAllocator final : public v8::ArrayBuffer::Allocator {
  public:
   explicit CappedAllocator(std::size_t limit)
       : inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()), limit_(limit) {}
-  void* Allocate(std::size_t length) override { return reserve(length) ? keep(inner_->Allocate(length), length) : nullptr; }
+  void* Allocate(std::size_t length) override {
+    return reserve(length) ? keep(inner_->Allocate(length), length) : nullptr;
+  }
   void* AllocateUninitialized(std::size_t length) override {
     return reserve(length) ? keep(inner_->AllocateUninitialized(length), length) : nullptr;
   }

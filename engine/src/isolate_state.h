@@ -4,8 +4,6 @@
 
 #include <v8.h>
 
-#include "src/event_loop.h"
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "engine/interpreter.h"
+#include "src/event_loop.h"
 
 namespace vivarium::engine::detail {
 
@@ -54,7 +53,7 @@ struct IsolateState {
   // The one object WebAssembly.compileStreaming accepts: it stands for pyodide.asm.wasm.
   v8::Global<v8::Object> wasm_marker;
   bool wasm_cache_hit = false;
-  bool cache_unwritable = false;  // a cache write failed: the notice was given, no more tries
+  bool cache_unwritable = false;                 // a cache write failed: the notice was given, no more tries
   std::function<void(std::string_view)> notice;  // slow one-time work is starting
 
   bool heap_exhausted = false;

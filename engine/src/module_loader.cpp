@@ -9,8 +9,8 @@ namespace {
 
 fs::path code_cache_path(const IsolateState& state, const fs::path& module_path) {
   const auto size = fs::file_size(module_path);
-  return state.cache_dir / (module_path.filename().string() + "-" + std::to_string(size) + "-" +
-                            Runtime::code_cache_key() + ".jscache");
+  return state.cache_dir /
+         (module_path.filename().string() + "-" + std::to_string(size) + "-" + Runtime::code_cache_key() + ".jscache");
 }
 
 // Compiles (or returns the already compiled) module at a path inside the asset folder.
@@ -107,8 +107,7 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
   return resolver->GetPromise();
 }
 
-void initialize_import_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
-                            v8::Local<v8::Object> meta) {
+void initialize_import_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module, v8::Local<v8::Object> meta) {
   auto* isolate = context->GetIsolate();
   if (auto path = module_path_of(isolate, module))
     meta->CreateDataProperty(context, to_v8(isolate, "url"), to_v8(isolate, "file://" + path->string())).Check();

@@ -6,7 +6,8 @@ namespace vivarium::engine {
 
 std::expected<std::string, std::string> validate_sandbox_path(std::string_view path) {
   if (path.empty()) return std::unexpected("file name is empty");
-  if (path.front() == '/') return std::unexpected("file name '" + std::string(path) + "' is absolute; use a path relative to /home/earth");
+  if (path.front() == '/')
+    return std::unexpected("file name '" + std::string(path) + "' is absolute; use a path relative to /home/earth");
   for (unsigned char c : path) {
     if (c == 0) return std::unexpected("file name contains a NUL character");
     if (c < 0x20 || c == 0x7f) return std::unexpected("file name contains a control character");

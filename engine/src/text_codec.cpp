@@ -33,9 +33,12 @@ std::optional<Encoding> encoding_from_label(std::string label) {
 
 const char* encoding_name(Encoding e) {
   switch (e) {
-    case Encoding::utf8: return "utf-8";
-    case Encoding::utf16le: return "utf-16le";
-    case Encoding::latin1: return "windows-1252";
+    case Encoding::utf8:
+      return "utf-8";
+    case Encoding::utf16le:
+      return "utf-16le";
+    case Encoding::latin1:
+      return "windows-1252";
   }
   return "utf-8";
 }
@@ -261,8 +264,7 @@ void decoder_encoding(v8::Local<v8::String>, const v8::PropertyCallbackInfo<v8::
 void encoder_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   v8::Local<v8::String> text = v8::String::Empty(isolate);
-  if (info.Length() > 0 && !info[0]->IsUndefined() &&
-      !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&text))
+  if (info.Length() > 0 && !info[0]->IsUndefined() && !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&text))
     return;
   const int length = text->Utf8Length(isolate);
   auto buffer = v8::ArrayBuffer::New(isolate, static_cast<std::size_t>(length));

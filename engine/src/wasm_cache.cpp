@@ -13,8 +13,8 @@ namespace {
 constexpr const char* kWasmFile = "pyodide.asm.wasm";
 
 fs::path wasm_cache_path(const IsolateState& state, std::uintmax_t wasm_size) {
-  return state.cache_dir / ("pyodide.asm.wasm-" + std::to_string(wasm_size) + "-" + Runtime::code_cache_key() +
-                            ".wasmcache");
+  return state.cache_dir /
+         ("pyodide.asm.wasm-" + std::to_string(wasm_size) + "-" + Runtime::code_cache_key() + ".wasmcache");
 }
 
 // Writes the compiled module to the cache when V8 had to compile it.

@@ -39,7 +39,7 @@ std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& f
 }
 
 std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const fs::path& dir,
-                                                                                 bool measure_sha256) {
+                                                                                bool measure_sha256) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return std::optional<WheelFolderListing>{};
   WheelFolderListing listing;

@@ -18,8 +18,8 @@ TEST(Install, InstalledBinaryFindsItsAssetsAndLibrariesNextToItself) {
   ASSERT_TRUE(fs::exists(prefix / "share" / "bash-completion" / "completions" / "vivarium"));
 
   // Run from an unrelated directory, with the build tree's assets out of reach.
-  auto result = run_process({(prefix / "bin" / "vivarium").string(), "run", "-c", "print('installed ok')"},
-                            {.working_dir = "/"});
+  auto result =
+      run_process({(prefix / "bin" / "vivarium").string(), "run", "-c", "print('installed ok')"}, {.working_dir = "/"});
   EXPECT_EQ(result.exit_status, 0) << result.err;
   EXPECT_EQ(result.out, "installed ok\n");
 

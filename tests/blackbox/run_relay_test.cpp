@@ -89,9 +89,10 @@ TEST(RunRelay, SigtermToVivariumEndsTheProgram) {
 TEST(RunRelay, AClosedPipeEndsTheProgramQuietlyAsSigpipe) {
   // `| head -1`: vivarium ends as `yes | head -1` does, killed by SIGPIPE (141 in the
   // shell), with nothing on stderr; the program does not run on.
-  auto result = run_process({"/bin/sh", "-c", "{ \"$0\" run -c 'while True: print(1)'; echo \"status $?\" >&2; } | head -1",
-                             vivarium_binary()},
-                            {.limit = 60000ms});
+  auto result =
+      run_process({"/bin/sh", "-c", "{ \"$0\" run -c 'while True: print(1)'; echo \"status $?\" >&2; } | head -1",
+                   vivarium_binary()},
+                  {.limit = 60000ms});
   EXPECT_FALSE(result.timed_out);
   EXPECT_EQ(result.out, "1\n");
   EXPECT_EQ(result.err, "status 141\n");

@@ -22,13 +22,13 @@ TEST(SandboxCheckCli, ListsEveryLayerForBothRolesAndExitsOneExactlyWhenOneIsMiss
   const bool missing = result.out.find("MISSING") != std::string::npos;
   EXPECT_EQ(result.exit_status, missing ? 1 : 0) << result.out;
   if (::geteuid() == 0)  // as root, a session switches to the first uid of the range
-    EXPECT_NE(result.out.find("unprivileged user: uid 1879048192, no capabilities"), std::string::npos)
-        << result.out;
+    EXPECT_NE(result.out.find("unprivileged user: uid 1879048192, no capabilities"), std::string::npos) << result.out;
 }
 
 TEST(SandboxCheckCli, ABadUidRangeIsAUsageErrorNamingIt) {
   const auto result = run_process({vivarium_binary(), "sandbox-check", "--sandbox-uids", "5-2"});
   EXPECT_EQ(result.exit_status, 2);
-  EXPECT_EQ(result.err, "vivarium: error: invalid uid range '5-2': LAST is below FIRST (write FIRST-LAST, e.g. "
-                        "1879048192-1879113727)\n");
+  EXPECT_EQ(result.err,
+            "vivarium: error: invalid uid range '5-2': LAST is below FIRST (write FIRST-LAST, e.g. "
+            "1879048192-1879113727)\n");
 }

@@ -137,11 +137,11 @@ TEST(Files, UploadsLandInHomeWithParentDirectories) {
 
 TEST(Files, CreatedAndChangedFilesComeBackSortedAndUntouchedOnesDoNot) {
   run("open('untouched.txt', 'w').write('old')\nopen('changed.txt', 'w').write('v1')");
-  auto result = run(
-      "open('changed.txt', 'w').write('v2')\n"
-      "import os\nos.makedirs('out', exist_ok=True)\n"
-      "open('out/new.bin', 'wb').write(bytes(range(256)))\n"
-      "open('b_new.txt', 'w').write('b')");
+  auto result =
+      run("open('changed.txt', 'w').write('v2')\n"
+          "import os\nos.makedirs('out', exist_ok=True)\n"
+          "open('out/new.bin', 'wb').write(bytes(range(256)))\n"
+          "open('b_new.txt', 'w').write('b')");
   ASSERT_EQ(result.output_files.size(), 3u);
   EXPECT_EQ(result.output_files[0].path, "b_new.txt");
   EXPECT_EQ(result.output_files[1].path, "changed.txt");

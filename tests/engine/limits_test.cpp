@@ -111,7 +111,7 @@ TEST(StackOverflow, DeepRecursionIsARecursionError) {
 
 TEST(StackOverflow, OverflowingTheNativeStackIsAnErrorNotACrash) {
   auto interpreter = test_support::boot_interpreter();
-  auto result = interpreter->execute(
-      {.code = "import sys\nsys.setrecursionlimit(10**7)\ndef f(n): return f(n + 1)\nf(0)"});
+  auto result =
+      interpreter->execute({.code = "import sys\nsys.setrecursionlimit(10**7)\ndef f(n): return f(n + 1)\nf(0)"});
   ASSERT_TRUE(result.error.has_value());
 }

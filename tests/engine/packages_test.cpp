@@ -307,8 +307,9 @@ TEST(Micropip, AWheelFolderInsideThePackageFolderWorks) {
   fs::copy(test_packages("wheels"), packages / "extra");
   auto interpreter = boot_with(packages, {}, packages / "extra");
   ASSERT_TRUE(interpreter);
-  EXPECT_EQ(run_ok(*interpreter, "import micropip\nawait micropip.install(['vivtest-pure', 'vivtest-app'])\n"
-                                 "import vivtest_pure, vivtest_app\n[vivtest_pure.VERSION, vivtest_app.answer()]"),
+  EXPECT_EQ(run_ok(*interpreter,
+                   "import micropip\nawait micropip.install(['vivtest-pure', 'vivtest-app'])\n"
+                   "import vivtest_pure, vivtest_app\n[vivtest_pure.VERSION, vivtest_app.answer()]"),
             R"(["2.0", 42])");
   fs::remove_all(packages);
 }

@@ -54,8 +54,7 @@ TEST(SandboxEscape, NoProcesses) {
   blocked("import os\nos.execv('/bin/sh', ['sh'])");
   blocked("import os\nos.fork()");
   // The shell-mode random request is answered natively; any other command is refused.
-  EXPECT_NE(blocked("import js\njs.os.system('sh', js.Array.of('-c', 'id'))").find("not available"),
-            std::string::npos);
+  EXPECT_NE(blocked("import js\njs.os.system('sh', js.Array.of('-c', 'id'))").find("not available"), std::string::npos);
   blocked("import js\njs.os.system('sh', js.Array.of('-c', 'head -c4 /dev/urandom | base64 --wrap=0; id'))");
   blocked("import js\njs.process");
   blocked("import js\njs.require");
@@ -112,7 +111,9 @@ TEST(SandboxEscape, RandomnessComesFromTheOsAndDiffersBetweenInterpreters) {
   auto first = test_support::run(code);
   auto second = other->execute({.code = code});
   EXPECT_NE(first.final_expression_json, second.final_expression_json);
-  auto js_random = test_support::run("import js\n[js.Math.random() != js.Math.random(), list(js.crypto.getRandomValues(js.Uint8Array.new(4)).to_py()) != [0,0,0,0]]");
+  auto js_random = test_support::run(
+      "import js\n[js.Math.random() != js.Math.random(), list(js.crypto.getRandomValues(js.Uint8Array.new(4)).to_py()) "
+      "!= [0,0,0,0]]");
   EXPECT_EQ(js_random.final_expression_json, "[true, true]");
 }
 
@@ -121,7 +122,9 @@ TEST(SandboxEscape, HostFunctionsRejectHostileArguments) {
   blocked("import js\njs.crypto.getRandomValues(js.Float64Array.new(2))");
   blocked("import js\njs.TextDecoder.new('no-such-encoding')");
   blocked("import js\njs.TextDecoder.prototype.decode.call(js.Object.new(), js.Uint8Array.new(3))");
-  blocked("import js\njs.TextDecoder.new('utf-8', js.Object.fromEntries([['fatal', True]])).decode(js.Uint8Array.of(0xff))");
+  blocked(
+      "import js\njs.TextDecoder.new('utf-8', js.Object.fromEntries([['fatal', "
+      "True]])).decode(js.Uint8Array.of(0xff))");
   auto decoded = test_support::run(
       "import js\n"
       "d = js.TextDecoder.new()\n"

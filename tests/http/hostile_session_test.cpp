@@ -107,8 +107,9 @@ TEST_F(HostileSession, OutputPastTheLimitsIsCutByTheServer) {
   EXPECT_TRUE(std_out.ends_with(std::string(10, 'o') + marker));
   const std::string std_err = result["std_err"];
   EXPECT_EQ(std_err.find(marker), std::size_t{1} << 20);
-  EXPECT_TRUE(std_err.ends_with("[vivarium: output file 'f3.txt' left out: the limit is 3 output files]\n"
-                                "[vivarium: output file 'f4.txt' left out: the limit is 3 output files]\n"))
+  EXPECT_TRUE(
+      std_err.ends_with("[vivarium: output file 'f3.txt' left out: the limit is 3 output files]\n"
+                        "[vivarium: output file 'f4.txt' left out: the limit is 3 output files]\n"))
       << std_err.substr(std::min<std::size_t>(std_err.size(), 1 << 20));
   EXPECT_EQ(result["output_files"].size(), 3u);
 }

@@ -4,7 +4,6 @@
 #include "http/http_helpers.h"
 #include "server/base64.h"
 
-
 using namespace vivarium::test_support;
 using nlohmann::json;
 
@@ -65,11 +64,13 @@ TEST(ServeApi, FinalExpressionFollowsTheJsonRules) {
 
 TEST(ServeApi, UploadsAndOutputFiles) {
   auto first = exec(shared_server(), "api-files",
-                    {{"code", "import os\nos.makedirs('out', exist_ok=True)\n"
-                              "open('out/new.txt','w').write(open('data/in.csv').read().upper())\n"
-                              "open('changed.txt','w').write('v1')"},
-                     {"files", {{{"filename", "data/in.csv"}, {"b64_data", b64("a,b\n")}},
-                                {{"filename", "keep.txt"}, {"b64_data", b64("same")}}}}});
+                    {{"code",
+                      "import os\nos.makedirs('out', exist_ok=True)\n"
+                      "open('out/new.txt','w').write(open('data/in.csv').read().upper())\n"
+                      "open('changed.txt','w').write('v1')"},
+                     {"files",
+                      {{{"filename", "data/in.csv"}, {"b64_data", b64("a,b\n")}},
+                       {{"filename", "keep.txt"}, {"b64_data", b64("same")}}}}});
   ASSERT_EQ(first.status, 200) << first.raw;
   auto files = first.body["result"]["output_files"];
   ASSERT_EQ(files.size(), 2u) << files.dump();
@@ -87,7 +88,8 @@ TEST(ServeApi, UploadsAndOutputFiles) {
 }
 
 TEST(ServeApi, ExecutionErrorsCarryTracebackAndWhatHappenedBefore) {
-  auto reply = exec_code(shared_server(), "api-error", "print('before')\nopen('partial.txt','w').write('x')\nundefined_name");
+  auto reply =
+      exec_code(shared_server(), "api-error", "print('before')\nopen('partial.txt','w').write('x')\nundefined_name");
   ASSERT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body["success"], false);
   EXPECT_EQ(reply.body["error"]["type"], "execution");
@@ -110,15 +112,15 @@ TEST(ServeApi, ValidationErrorsAre400) {
     return to_reply(client.Post(target.c_str(), body, "application/json"));
   };
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"/exec", R"({"code": "1"})"},                                         // no sessionId
-      {"/exec?sessionId=", R"({"code": "1"})"},                              // empty sessionId
-      {"/exec?sessionId=bad%20id", R"({"code": "1"})"},                      // bad character
-      {"/exec?sessionId=" + std::string(129, 'x'), R"({"code": "1"})"},     // too long
-      {"/exec?sessionId=v", R"({})"},                                        // no code
-      {"/exec?sessionId=v", R"({"code": ""})"},                              // empty code
-      {"/exec?sessionId=v", R"({"code": 5})"},                               // code not a string
-      {"/exec?sessionId=v", R"([1, 2])"},                                    // body not an object
-      {"/exec?sessionId=v", R"({"code": "1", "files": {}})"},                // files not an array
+      {"/exec", R"({"code": "1"})"},                                     // no sessionId
+      {"/exec?sessionId=", R"({"code": "1"})"},                          // empty sessionId
+      {"/exec?sessionId=bad%20id", R"({"code": "1"})"},                  // bad character
+      {"/exec?sessionId=" + std::string(129, 'x'), R"({"code": "1"})"},  // too long
+      {"/exec?sessionId=v", R"({})"},                                    // no code
+      {"/exec?sessionId=v", R"({"code": ""})"},                          // empty code
+      {"/exec?sessionId=v", R"({"code": 5})"},                           // code not a string
+      {"/exec?sessionId=v", R"([1, 2])"},                                // body not an object
+      {"/exec?sessionId=v", R"({"code": "1", "files": {}})"},            // files not an array
       {"/exec?sessionId=v", R"({"code": "1", "files": [{"filename": 1, "b64_data": ""}]})"},
       {"/exec?sessionId=v", R"({"code": "1", "files": [{"filename": "/etc/x", "b64_data": ""}]})"},
       {"/exec?sessionId=v", R"({"code": "1", "files": [{"filename": "../x", "b64_data": ""}]})"},
@@ -139,9 +141,8 @@ TEST(ServeApi, ParsingErrorsAre400) {
   auto not_json = to_reply(client.Post("/exec?sessionId=p", "{not json", "application/json"));
   EXPECT_EQ(not_json.status, 400);
   EXPECT_EQ(not_json.body["error"]["type"], "parsing");
-  auto bad_b64 = to_reply(client.Post("/exec?sessionId=p",
-                                      R"({"code": "1", "files": [{"filename": "f", "b64_data": "!!!"}]})",
-                                      "application/json"));
+  auto bad_b64 = to_reply(client.Post(
+      "/exec?sessionId=p", R"({"code": "1", "files": [{"filename": "f", "b64_data": "!!!"}]})", "application/json"));
   EXPECT_EQ(bad_b64.status, 400);
   EXPECT_EQ(bad_b64.body["error"]["type"], "parsing");
 }
@@ -161,7 +162,8 @@ TEST(ServeApi, OutputIsCappedWithAMarker) {
 }
 
 TEST(ServeApi, OutputFilesAreCappedAndTheLeftOutOnesNamed) {
-  auto reply = exec_code(shared_server(), "api-outfiles", "open('a.bin','wb').write(b'a'*2000)\nopen('b.bin','wb').write(b'b'*2000)");
+  auto reply = exec_code(shared_server(), "api-outfiles",
+                         "open('a.bin','wb').write(b'a'*2000)\nopen('b.bin','wb').write(b'b'*2000)");
   ASSERT_EQ(reply.body["result"]["output_files"].size(), 1u);
   EXPECT_NE(reply.body["result"]["std_err"].get<std::string>().find("'b.bin'"), std::string::npos);
 }
@@ -210,9 +212,12 @@ TEST(ServeApi, ExecutionsOfOneSessionRunInArrivalOrder) {
   exec_code(shared_server(), "api-order", "order = []");
   std::vector<std::thread> clients;
   for (int i = 0; i < 4; ++i) {
-    clients.emplace_back([i] { exec_code(shared_server(), "api-order", "import time\ntime.sleep(0.2)\norder.append(" + std::to_string(i) + ")"); });
+    clients.emplace_back([i] {
+      exec_code(shared_server(), "api-order", "import time\ntime.sleep(0.2)\norder.append(" + std::to_string(i) + ")");
+    });
     std::this_thread::sleep_for(std::chrono::milliseconds(150));  // arrival order 0, 1, 2, 3
   }
   for (auto& t : clients) t.join();
-  EXPECT_EQ(exec_code(shared_server(), "api-order", "order").body["result"]["final_expression"], json::parse("[0, 1, 2, 3]"));
+  EXPECT_EQ(exec_code(shared_server(), "api-order", "order").body["result"]["final_expression"],
+            json::parse("[0, 1, 2, 3]"));
 }

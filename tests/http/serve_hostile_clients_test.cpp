@@ -2,13 +2,12 @@
 // of docs/http-server.md must hold (deadlines, caps, 503s, no leaks, escaped logs).
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -204,9 +203,10 @@ TEST(ServeHostileClients, AnInternalErrorIsAJson500WithoutItsTextInHeaders) {
   // Output that is not UTF-8 made the response's JSON encoder throw (issue 8); whatever
   // the answer, the exception's text must never reach the client.
   auto client = client_for(server);
-  auto result = client.Post("/exec?sessionId=bytes",
-                            json{{"code", "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe')\nsys.stdout.flush()"}}.dump(),
-                            "application/json");
+  auto result =
+      client.Post("/exec?sessionId=bytes",
+                  json{{"code", "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe')\nsys.stdout.flush()"}}.dump(),
+                  "application/json");
   ASSERT_TRUE(result);
   EXPECT_FALSE(result->has_header("EXCEPTION_WHAT"));
   const auto body = json::parse(result->body, nullptr, false);

@@ -1,10 +1,10 @@
 // Sessions as processes: parallelism, isolation from loops and crashes, limits, resets,
 // lock-down, configuration, shutdown.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <filesystem>
 #include <fstream>
@@ -64,8 +64,9 @@ TEST(ServeSessions, TimeoutInterruptsAndTheSessionKeepsItsState) {
 TEST(ServeSessions, CodeThatIgnoresTheInterruptIsKilledAndTheSessionReset) {
   ServeProcess server({"--execution-timeout", "0.5"});
   exec_code(server, "stubborn", "kept = 'yes'");
-  auto reply = exec_code(server, "stubborn",
-                         "while True:\n    try:\n        while True: pass\n    except KeyboardInterrupt:\n        pass");
+  auto reply =
+      exec_code(server, "stubborn",
+                "while True:\n    try:\n        while True: pass\n    except KeyboardInterrupt:\n        pass");
   EXPECT_EQ(reply.body["error"]["type"], "timeout");
   EXPECT_EQ(reply.body["error"]["session_reset"], true);
   auto after = exec_code(server, "stubborn", "'kept' in globals()");

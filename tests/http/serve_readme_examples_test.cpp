@@ -51,7 +51,8 @@ TEST(OriginalReadme, CurlExamplesWorkVerbatimOnTheDefaultPort) {
   if (upload["success"] == false) {
     EXPECT_EQ(upload["error"]["type"], "execution");
     EXPECT_EQ(upload["error"]["exception"], "ModuleNotFoundError");
-    auto check = curl(R"CURL(curl -X POST "http://localhost:3080/exec?sessionId=test-session" -H "Content-Type: application/json" -d '{"code": "open(\"data.csv\").read()"}')CURL");
+    auto check = curl(
+        R"CURL(curl -X POST "http://localhost:3080/exec?sessionId=test-session" -H "Content-Type: application/json" -d '{"code": "open(\"data.csv\").read()"}')CURL");
     EXPECT_EQ(check["result"]["final_expression"], "column1,value1\ncolumn2,");
   }
 

@@ -87,7 +87,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   int open_outputs = 2;
   while (open_outputs > 0) {
     pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       ::kill(pid, SIGKILL);
@@ -107,8 +108,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       }
     }
     if (in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      const ssize_t wrote =
-          ::write(in_fd, options.stdin_data.data() + written, options.stdin_data.size() - written);
+      const ssize_t wrote = ::write(in_fd, options.stdin_data.data() + written, options.stdin_data.size() - written);
       if (wrote > 0) written += static_cast<std::size_t>(wrote);
       if (wrote < 0 || written == options.stdin_data.size()) {
         ::close(in_fd);
@@ -146,7 +146,8 @@ LiveProcess::~LiveProcess() {
 std::string LiveProcess::read_stdout_until(const std::string& needle, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (buffer_.find(needle) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd fd{stdout_fd_, POLLIN, 0};
     if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;

@@ -43,8 +43,8 @@ class LiveProcess {
   std::string buffer_;
 };
 
-std::string vivarium_binary();   // build/vivarium
-std::string source_dir();        // the repository root
-std::string make_temp_dir();     // a fresh directory under the test's temp dir
+std::string vivarium_binary();  // build/vivarium
+std::string source_dir();       // the repository root
+std::string make_temp_dir();    // a fresh directory under the test's temp dir
 
 }  // namespace vivarium::test_support

@@ -16,15 +16,12 @@ fs::path real_assets() { return fs::path(test_support::source_dir()) / "assets" 
 fs::path copy_of_assets() {
   const fs::path dir = fs::path(test_support::make_temp_dir()) / "pyodide";
   fs::create_directories(dir);
-  for (const auto& file : engine::pinned_asset_files())
-    fs::copy_file(real_assets() / file.name, dir / file.name);
+  for (const auto& file : engine::pinned_asset_files()) fs::copy_file(real_assets() / file.name, dir / file.name);
   return dir;
 }
 }  // namespace
 
-TEST(Assets, TheFetchedBundleIsComplete) {
-  EXPECT_TRUE(engine::check_assets(real_assets(), true).has_value());
-}
+TEST(Assets, TheFetchedBundleIsComplete) { EXPECT_TRUE(engine::check_assets(real_assets(), true).has_value()); }
 
 TEST(Assets, AMissingFolderIsRefusedWithHowToFixIt) {
   auto checked = engine::check_assets("/nonexistent/pyodide", false);

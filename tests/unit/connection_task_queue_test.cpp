@@ -54,7 +54,8 @@ TEST(ConnectionTaskQueue, ConnectionsAtOnceEachGetAThreadUpToTheCapThenRunInline
 
 TEST(ConnectionTaskQueue, ShutdownWakesWaitingConnectionsAndWaitsForBusyOnes) {
   std::atomic<bool> woken{false};
-  auto queue = std::make_unique<ConnectionTaskQueue>(4, [&] { woken = true; }, 50ms);
+  auto queue = std::make_unique<ConnectionTaskQueue>(
+      4, [&] { woken = true; }, 50ms);
   std::atomic<int> finished{0};
   for (int i = 0; i < 2; ++i)
     queue->enqueue([&] {

@@ -21,7 +21,8 @@ std::string nested(std::size_t levels) { return std::string(levels, '[') + std::
 
 TEST(ExecRequest, KeepsCodeAndDecodedFiles) {
   auto input = parse_exec_request(
-      "s1", R"J({"code": "print(1)", "files": [{"filename": "a/b.txt", "b64_data": "aGk="}], "extra": {"x": [1, 2]}})J");
+      "s1",
+      R"J({"code": "print(1)", "files": [{"filename": "a/b.txt", "b64_data": "aGk="}], "extra": {"x": [1, 2]}})J");
   ASSERT_TRUE(input.has_value()) << input.error().message;
   EXPECT_EQ(input->session_id, "s1");
   EXPECT_EQ(input->code, "print(1)");
@@ -109,6 +110,4 @@ TEST(ExecRequest, LargeUnknownFieldsAreSkipped) {
   EXPECT_TRUE(input->files.empty());
 }
 
-TEST(ExecRequest, InvalidUtf8IsNotJson) {
-  EXPECT_EQ(error_of("{\"code\": \"\xff\"}").type, "parsing");
-}
+TEST(ExecRequest, InvalidUtf8IsNotJson) { EXPECT_EQ(error_of("{\"code\": \"\xff\"}").type, "parsing"); }

@@ -9,9 +9,7 @@ TEST(LogEscape, ControlCharactersCannotStartALine) {
   EXPECT_EQ(escape_for_log(std::string("a\r\tb\x7f\0c", 7)), "a%0D%09b%7F%00c");
 }
 
-TEST(LogEscape, PercentIsEscapedSoTheTextReadsBackUnambiguously) {
-  EXPECT_EQ(escape_for_log("/a%0Ab"), "/a%250Ab");
-}
+TEST(LogEscape, PercentIsEscapedSoTheTextReadsBackUnambiguously) { EXPECT_EQ(escape_for_log("/a%0Ab"), "/a%250Ab"); }
 
 TEST(LogEscape, OrdinaryTextAndUtf8StayAsTheyAre) {
   EXPECT_EQ(escape_for_log("/sessions/abc-1.2:3_x"), "/sessions/abc-1.2:3_x");

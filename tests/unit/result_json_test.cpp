@@ -25,8 +25,8 @@ TEST(ResultJson, SuccessHasTheApiShape) {
 TEST(ResultJson, ExecutionErrorKeepsWhatHappenedBeforeIt) {
   engine::ExecutionResult result;
   result.std_out = "before\n";
-  result.error = engine::ExecutionError{engine::ErrorKind::execution, "NameError",
-                                        "NameError: name 'x' is not defined", "Traceback ...", 3};
+  result.error = engine::ExecutionError{engine::ErrorKind::execution, "NameError", "NameError: name 'x' is not defined",
+                                        "Traceback ...", 3};
   const auto json = server::execution_to_json(result);
   EXPECT_EQ(json["success"], false);
   EXPECT_EQ(json["error"]["type"], "execution");

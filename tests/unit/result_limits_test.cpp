@@ -24,7 +24,9 @@ TEST(ResultLimits, TextTheEngineCutAlreadyIsLeftAsItIs) {
 }
 
 TEST(ResultLimits, ACutDoesNotSplitAUtf8Character) {
-  std::string text = "ab\xc3\xa9" "cd";  // "abécd"
+  std::string text =
+      "ab\xc3\xa9"
+      "cd";  // "abécd"
   cut_output(text, 3, 0);
   EXPECT_EQ(text, "ab\n[vivarium: output truncated, 4 more bytes dropped]\n");
 }
@@ -53,8 +55,8 @@ TEST(ResultLimits, TheFinalExpressionKeepsOneByteOverTheLimit) {
 
 TEST(ResultLimits, ErrorTextsAreCut) {
   engine::ExecutionResult result;
-  result.error = engine::ExecutionError{engine::ErrorKind::execution, std::string(1000, 'E'), "m",
-                                        std::string(200000, 't'), {}};
+  result.error =
+      engine::ExecutionError{engine::ErrorKind::execution, std::string(1000, 'E'), "m", std::string(200000, 't'), {}};
   apply_result_limits(result, {40, 1000, 10});
   EXPECT_EQ(result.error->exception.size(), 256u);
   EXPECT_LT(result.error->traceback.size(), 70000u);
@@ -72,8 +74,9 @@ TEST(ResultLimits, NotesOnLeftOutFilesAreCountedPastTwenty) {
   for (int i = 0; i < 100; ++i) result.output_files.push_back({"f" + std::to_string(i), "x"});
   apply_result_limits(result, {1 << 20, 1000, 0});
   EXPECT_TRUE(result.output_files.empty());
-  EXPECT_TRUE(result.std_err.ends_with("[vivarium: output file 'f19' left out: the limit is 0 output files]\n"
-                                       "[vivarium: 80 more output files left out]\n"));
+  EXPECT_TRUE(
+      result.std_err.ends_with("[vivarium: output file 'f19' left out: the limit is 0 output files]\n"
+                               "[vivarium: 80 more output files left out]\n"));
   // The server applying the same limits again changes nothing.
   const auto once = result.std_err;
   apply_result_limits(result, {1 << 20, 1000, 0});

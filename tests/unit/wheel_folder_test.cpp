@@ -1,12 +1,12 @@
 // Listing the extra wheel folder: which files micropip may install, and why others not.
 #include "engine/wheel_folder.h"
 
-#include "server/packages.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
+
+#include "server/packages.h"
 
 namespace fs = std::filesystem;
 using namespace vivarium::engine;

@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "sessions/cbor_depth.h"
 #include "sessions/frame_limits.h"
@@ -116,13 +115,13 @@ TEST(WireMessages, EveryOtherMessageRoundTrips) {
   EXPECT_EQ(with(-1).error().kind, WireErrorKind::out_of_range);
   EXPECT_EQ(with(4294967295LL).error().kind, WireErrorKind::out_of_range);
   EXPECT_EQ(with("0").error().kind, WireErrorKind::wrong_type);
-  auto with_cgroups = decode_fork_request(
-      encode(ForkRequest{.cgroups = {"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}}));
+  auto with_cgroups =
+      decode_fork_request(encode(ForkRequest{.cgroups = {"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}}));
   ASSERT_TRUE(with_cgroups);
   EXPECT_EQ(with_cgroups->cgroups,
             (std::vector<std::string>{"/sys/fs/cgroup/memory/a/s1", "/sys/fs/cgroup/pids/a/s1"}));
-  EXPECT_EQ(decode_fork_request(cbor({{"type", "fork"}, {"uid", 0}, {"gid", 0}, {"require_full_sandbox", false},
-                                      {"cgroups", "/x"}}))
+  EXPECT_EQ(decode_fork_request(
+                cbor({{"type", "fork"}, {"uid", 0}, {"gid", 0}, {"require_full_sandbox", false}, {"cgroups", "/x"}}))
                 .error()
                 .kind,
             WireErrorKind::wrong_type);
@@ -209,11 +208,14 @@ TEST(WireMessages, WrongTypedResultFieldsAreNamed) {
   };
   const std::vector<Case> cases = {
       {"std_out", 42, WireErrorKind::wrong_type, "field 'std_out' of a result message is not a text string"},
-      {"std_err", json::binary({1}), WireErrorKind::wrong_type, "field 'std_err' of a result message is not a text string"},
+      {"std_err", json::binary({1}), WireErrorKind::wrong_type,
+       "field 'std_err' of a result message is not a text string"},
       {"final", json::object(), WireErrorKind::wrong_type, "field 'final' of a result message is not a text string"},
       {"files", "x", WireErrorKind::wrong_type, "field 'files' of a result message is not an array"},
-      {"files", json::array({1}), WireErrorKind::wrong_type, "field 'files' of a result message has an entry that is not a map"},
-      {"runtime_ms", -1, WireErrorKind::out_of_range, "field 'runtime_ms' of a result message is -1, outside 0..604800000"},
+      {"files", json::array({1}), WireErrorKind::wrong_type,
+       "field 'files' of a result message has an entry that is not a map"},
+      {"runtime_ms", -1, WireErrorKind::out_of_range,
+       "field 'runtime_ms' of a result message is -1, outside 0..604800000"},
       {"runtime_ms", 1.5, WireErrorKind::wrong_type, "field 'runtime_ms' of a result message is not an integer"},
       {"runtime_ms", std::uint64_t{1} << 63, WireErrorKind::out_of_range,
        "field 'runtime_ms' of a result message is 9223372036854775808, outside 0..604800000"},
@@ -247,7 +249,8 @@ TEST(WireMessages, WrongTypedErrorFieldsAreNamed) {
   message["error"]["traceback"] = std::string(kMaxErrorTextBytes + 1000, 'x');
   auto decoded = decode_from_session(cbor(message));
   EXPECT_EQ(decoded.error().kind, WireErrorKind::out_of_range);
-  EXPECT_EQ(decoded.error().message, "field 'traceback' of a result error message is 66536 bytes, over its limit of 65664");
+  EXPECT_EQ(decoded.error().message,
+            "field 'traceback' of a result error message is 66536 bytes, over its limit of 65664");
 }
 
 TEST(WireMessages, OutputFileNamesFollowTheUploadRules) {
