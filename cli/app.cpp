@@ -148,8 +148,7 @@ int run_main(int argc, char** argv) {
   add_packages_command(app, packages_options);
   SandboxCheckOptions sandbox_check_options;
   add_sandbox_check_command(app, sandbox_check_options);
-  ZygoteFlags zygote_flags;
-  add_zygote_command(app, zygote_flags);
+  add_zygote_command(app);
 
   try {
     app.parse(argc, argv);
@@ -184,7 +183,7 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return serve_command(serve_flags);
   if (app.got_subcommand("packages")) return packages_command(packages_options);
   if (app.got_subcommand("sandbox-check")) return sandbox_check_command(sandbox_check_options);
-  if (app.got_subcommand("__zygote")) return zygote_command(zygote_flags);
+  if (app.got_subcommand("__zygote")) return zygote_command();
   return exit_status::usage;
 }
 

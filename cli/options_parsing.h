@@ -1,4 +1,4 @@
-// Parsing of --file HOST[:SANDBOX] specs (sizes and seconds: server/units.h).
+// Parsing of --file HOST[:SANDBOX] specs (sizes and seconds: units/units.h).
 #pragma once
 
 #include <chrono>
@@ -8,12 +8,12 @@
 #include <string>
 #include <string_view>
 
-#include "server/units.h"
+#include "units/units.h"
 
 namespace vivarium::cli {
 
-using server::parse_seconds;
-using server::parse_size;
+using units::parse_seconds;
+using units::parse_size;
 
 struct FileSpec {
   std::filesystem::path host;

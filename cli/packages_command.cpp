@@ -7,7 +7,7 @@
 #include "cli/exit_status.h"
 #include "engine/assets.h"
 #include "engine/wheel_folder.h"
-#include "server/packages.h"
+#include "packages/packages.h"
 
 namespace vivarium::cli {
 
@@ -52,13 +52,13 @@ bool print_wheel_folder(const std::filesystem::path& dir) {
   if (!wheels.empty()) std::printf("%-32s %-16s %s\n", "WHEEL", "VERSION", "FILE");
   for (const auto& wheel : wheels)
     std::printf("%-32s %-16s %s\n", wheel.name.c_str(), wheel.version.c_str(), wheel.file_name.c_str());
-  std::cout << server::skipped_wheels_warning((*listing)->skipped, dir) << ((*listing)->skipped.empty() ? "" : "\n");
+  std::cout << packages::skipped_wheels_warning((*listing)->skipped, dir) << ((*listing)->skipped.empty() ? "" : "\n");
   return true;
 }
 
 // The package folder's part of the listing; an exit status.
 int print_package_folder(const std::filesystem::path& dir, const std::vector<std::string>& preload) {
-  auto folder = server::load_package_folder(dir);
+  auto folder = packages::load_package_folder(dir);
   if (!folder) {
     std::cerr << "vivarium: " << folder.error() << "\n";
     return exit_status::usage;
@@ -68,7 +68,7 @@ int print_package_folder(const std::filesystem::path& dir, const std::vector<std
               << ": only Python's standard library is available.\n"
                  "Add the official Pyodide package distribution with `make packages`, or point --packages-dir /\n"
                  "VIVARIUM_PACKAGES_DIR at a folder of Pyodide wheels with its pyodide-lock.json.\n";
-    if (!preload.empty()) std::cout << server::missing_packages_warning(preload, dir) << "\n";
+    if (!preload.empty()) std::cout << packages::missing_packages_warning(preload, dir) << "\n";
     return exit_status::ok;
   }
   const auto& packages = (*folder)->packages;
@@ -91,7 +91,7 @@ int print_package_folder(const std::filesystem::path& dir, const std::vector<std
     if (p.present && preloaded) status += ", preloaded by serve";
     std::printf("%-32s %-16s %s\n", p.name.c_str(), p.version.c_str(), status.c_str());
   }
-  if (!missing.empty()) std::cout << server::missing_packages_warning(missing, dir) << "\n";
+  if (!missing.empty()) std::cout << packages::missing_packages_warning(missing, dir) << "\n";
   return exit_status::ok;
 }
 
@@ -103,12 +103,12 @@ int packages_command(const PackagesOptions& options) {
     std::cerr << "vivarium: " << assets.error() << "\n";
     return exit_status::internal;
   }
-  const auto preload = server::parse_package_list(options.preload);
+  const auto preload = packages::parse_package_list(options.preload);
   const int status =
-      print_package_folder(options.packages_dir.value_or(server::default_packages_dir(*assets)), preload);
+      print_package_folder(options.packages_dir.value_or(packages::default_packages_dir(*assets)), preload);
   if (status != exit_status::ok) return status;
-  return print_wheel_folder(options.wheels_dir.value_or(server::default_wheels_dir(*assets))) ? exit_status::ok
-                                                                                              : exit_status::usage;
+  return print_wheel_folder(options.wheels_dir.value_or(packages::default_wheels_dir(*assets))) ? exit_status::ok
+                                                                                                : exit_status::usage;
 }
 
 }  // namespace vivarium::cli

@@ -11,9 +11,9 @@
 #include "cli/output_files_channel.h"
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
+#include "packages/boot_setup.h"
+#include "packages/packages.h"
 #include "sandbox/confine.h"
-#include "server/boot_setup.h"
-#include "server/packages.h"
 #include "server/result_json.h"
 
 namespace vivarium::cli {
@@ -112,11 +112,11 @@ std::expected<void, std::string> lock_down(const engine::BootOptions& boot, cons
 }  // namespace
 
 int run_program(const RunOptions& options, LoadedProgram program, int output_channel, const ProgramWall& wall) {
-  auto setup = server::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.wheels_dir,
-                                     server::parse_package_list(options.preload)});
+  auto setup = packages::prepare_boot({options.assets_dir, options.cache_dir, options.packages_dir, options.wheels_dir,
+                                       packages::parse_package_list(options.preload)});
   if (!setup) {
     say(setup.error().message);
-    return setup.error().problem == server::BootSetupProblem::assets ? exit_status::internal : exit_status::usage;
+    return setup.error().problem == packages::BootSetupProblem::assets ? exit_status::internal : exit_status::usage;
   }
   engine::RuntimeOptions runtime;
   runtime.wasm_memory_limit = options.memory_limit;
@@ -136,10 +136,10 @@ int run_program(const RunOptions& options, LoadedProgram program, int output_cha
     say(interpreter.error());
     return exit_status::internal;
   }
-  if (auto warning = server::missing_packages_warning((*interpreter)->missing_preloads(), setup->packages_dir);
+  if (auto warning = packages::missing_packages_warning((*interpreter)->missing_preloads(), setup->packages_dir);
       !warning.empty())
     say("warning: " + warning);
-  if (auto warning = server::skipped_wheels_warning(setup->skipped_wheels, setup->wheels_dir); !warning.empty())
+  if (auto warning = packages::skipped_wheels_warning(setup->skipped_wheels, setup->wheels_dir); !warning.empty())
     say("warning: " + warning);
 
   engine::ExecutionRequest request;

@@ -4,10 +4,11 @@
 #include <iostream>
 
 #include "cli/exit_status.h"
+#include "packages/packages.h"
 #include "server/config.h"
-#include "server/packages.h"
 #include "server/serve.h"
-#include "server/zygote.h"
+#include "sessions/zygote.h"
+#include "sessions/zygote_main.h"
 
 namespace vivarium::cli {
 
@@ -55,28 +56,13 @@ int serve_command(const ServeFlags& flags) {
   return server::serve(*config, std::filesystem::read_symlink("/proc/self/exe"));
 }
 
-void add_zygote_command(CLI::App& app, ZygoteFlags& flags) {
-  // Internal: started by `vivarium serve`, never by hand; hidden from --help.
+void add_zygote_command(CLI::App& app) {
+  // Internal: started by `vivarium serve`, never by hand; hidden from --help. It takes no
+  // options: what to boot comes as the first frame on its control socket (ZygoteBoot).
   auto* zygote = app.add_subcommand("__zygote", "");
   zygote->group("");
-  zygote->add_option("--memory-limit", flags.memory_limit);
-  zygote->add_option("--assets", flags.assets);
-  zygote->add_option("--cache-dir", flags.cache_dir);
-  zygote->add_option("--packages-dir", flags.packages_dir);
-  zygote->add_option("--wheels-dir", flags.wheels_dir);
-  zygote->add_option("--preload", flags.preload);
 }
 
-int zygote_command(const ZygoteFlags& flags) {
-  server::ZygoteOptions options;
-  options.memory_limit = std::stoull(flags.memory_limit.empty() ? "536870912" : flags.memory_limit);
-  if (!flags.assets.empty()) options.assets_dir = flags.assets;
-  if (!flags.cache_dir.empty()) options.cache_dir = flags.cache_dir;
-  if (!flags.packages_dir.empty()) options.packages_dir = flags.packages_dir;
-  if (!flags.wheels_dir.empty()) options.wheels_dir = flags.wheels_dir;
-  options.preload = server::parse_package_list(flags.preload);
-  constexpr int kControlFd = 3;
-  return server::zygote_main(kControlFd, options);
-}
+int zygote_command() { return sessions::zygote_main(sessions::kZygoteControlFd); }
 
 }  // namespace vivarium::cli

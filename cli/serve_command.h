@@ -13,10 +13,7 @@ struct ServeFlags {
 void add_serve_command(CLI::App& app, ServeFlags& flags);
 int serve_command(const ServeFlags& flags);
 
-struct ZygoteFlags {
-  std::string memory_limit, assets, cache_dir, packages_dir, wheels_dir, preload;
-};
-void add_zygote_command(CLI::App& app, ZygoteFlags& flags);
-int zygote_command(const ZygoteFlags& flags);
+void add_zygote_command(CLI::App& app);
+int zygote_command();
 
 }  // namespace vivarium::cli

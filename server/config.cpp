@@ -5,11 +5,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "packages/packages.h"
 #include "sandbox/id_range.h"
-#include "server/packages.h"
-#include "server/units.h"
+#include "units/units.h"
 
 namespace vivarium::server {
+
+using packages::parse_package_list;
+
+using units::format_size;
+using units::parse_seconds;
+using units::parse_size;
 
 const std::vector<SettingInfo>& server_settings() {
   static const std::vector<SettingInfo> settings = {

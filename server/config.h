@@ -11,11 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "log/logger.h"
 #include "sandbox/id_range.h"
 
 namespace vivarium::server {
 
-enum class LogLevel { error, warn, info, debug };
+using LogLevel = log::LogLevel;
 
 struct ServerConfig {
   std::string host = "127.0.0.1";

@@ -2,9 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/units.h"
+#include "units/units.h"
 
 namespace vivarium::server {
+
+using units::format_size;
 namespace {
 
 using json = nlohmann::json;

@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "log/logger.h"
 #include "server/connection_task_queue.h"
 #include "server/deadline_stream.h"
 #include "server/log_escape.h"
-#include "server/logger.h"
 
 namespace vivarium::server {
 namespace {

@@ -11,19 +11,37 @@
 #include <fstream>
 #include <thread>
 
+#include "log/logger.h"
+#include "packages/boot_setup.h"
+#include "packages/package_reader.h"
+#include "packages/packages.h"
 #include "sandbox/layer_probe.h"
-#include "server/boot_setup.h"
-#include "server/executor.h"
+#include "server/exec_reply.h"
+#include "server/exec_request.h"
 #include "server/guarded_http_server.h"
 #include "server/log_escape.h"
-#include "server/logger.h"
-#include "server/packages.h"
 #include "server/result_json.h"
-#include "server/units.h"
+#include "sessions/executor.h"
+#include "sessions/session_cgroups.h"
+#include "sessions/zygote.h"
+#include "units/units.h"
 
 namespace vivarium::server {
+
+using units::format_size;
 namespace {
 
+using packages::BootSetup;
+using packages::missing_packages_warning;
+using packages::prepare_boot;
+using packages::skipped_wheels_warning;
+using sessions::epoch_ms;
+using sessions::Executor;
+using sessions::kill_session_process;
+using sessions::SessionCgroups;
+using sessions::SessionRegistry;
+using sessions::Zygote;
+using sessions::ZygoteOptions;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
@@ -87,6 +105,18 @@ std::expected<std::string, std::string> read_body(const httplib::ContentReader& 
   return body;
 }
 
+sessions::ExecutorLimits executor_limits(const ServerConfig& config) {
+  return {config.execution_timeout, config.max_output_size, config.max_output_files_size, config.max_output_files,
+          config.max_sessions};
+}
+
+// The frame limits of both directions for this configuration (docs/wire-protocol.md).
+sessions::FrameLimits session_frame_limits(const ServerConfig& config, const packages::BootSetup& setup) {
+  const packages::PackageReader reader{setup.options.packages, setup.options.wheels};
+  return sessions::frame_limits({config.max_body_size, reader.largest_wheel(), config.max_output_size,
+                                 config.max_output_files_size, config.max_output_files});
+}
+
 class Server {
  public:
   // The zygote gets the very folders that `setup` located, and the server serves the
@@ -98,7 +128,9 @@ class Server {
         zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
                               setup_.packages_dir, setup_.wheels_dir, config.preload, config.sandbox_ids,
                               config.require_full_sandbox}),
-        executor_(registry_, zygote_, cgroups_, config_, PackageReader{setup_.options.packages, setup_.options.wheels}),
+        executor_(registry_, zygote_, &cgroups_, executor_limits(config),
+                  packages::PackageReader{setup_.options.packages, setup_.options.wheels},
+                  session_frame_limits(config, setup_)),
         http_(http_limits(config)) {}
 
   int run();
@@ -166,7 +198,7 @@ void Server::install_routes() {
     body->clear();
     body->shrink_to_fit();
     if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
-    auto result = executor_.execute(*input);
+    auto result = exec_reply(executor_.execute(input->session_id, input->code, input->files), config_.max_output_size);
     reply(response, result.status, result.body);
   });
   http_.Get("/health", [this](const httplib::Request&, httplib::Response& response) {

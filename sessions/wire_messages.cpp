@@ -266,6 +266,16 @@ Bytes encode(const ZygoteReady& m) {
   return to_frame({{"type", "zygote_ready"}, {"boot_ms", m.boot_ms}, {"missing", m.missing_preloads}});
 }
 Bytes encode(const ZygoteFailed& m) { return to_frame({{"type", "zygote_failed"}, {"error", m.error}}); }
+Bytes encode(const ZygoteBoot& m) {
+  json message{{"type", "boot"}, {"memory_limit", m.memory_limit}, {"preload", m.preload}};
+  for (const auto& [key, value] : {std::pair{"assets_dir", &m.assets_dir},
+                                   {"cache_dir", &m.cache_dir},
+                                   {"packages_dir", &m.packages_dir},
+                                   {"wheels_dir", &m.wheels_dir}})
+    if (*value) message[key] = **value;
+  return to_frame(message);
+}
+
 Bytes encode(const ForkRequest& m) {
   nlohmann::json message{
       {"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}};
@@ -344,6 +354,33 @@ std::expected<ZygoteReport, WireError> decode_zygote_report(std::span<const std:
       ready.missing_preloads.push_back(std::move(text));
     }
     return ready;
+  });
+}
+
+std::expected<ZygoteBoot, WireError> decode_zygote_boot(std::span<const std::uint8_t> frame) {
+  return guarded([&]() -> std::expected<ZygoteBoot, WireError> {
+    WIRE_TRY(message, parse(frame));
+    WIRE_TRY(type, message_type(message));
+    if (type != "boot") return std::unexpected(unknown_type(type, "the server to a zygote"));
+    Fields fields(message, "boot");
+    ZygoteBoot boot;
+    WIRE_TRY(memory_limit, fields.integer("memory_limit", 1, static_cast<std::int64_t>(kMaxLimitValue)));
+    boot.memory_limit = static_cast<std::uint64_t>(memory_limit);
+    for (const auto& [key, value] : {std::pair{"assets_dir", &boot.assets_dir},
+                                     {"cache_dir", &boot.cache_dir},
+                                     {"packages_dir", &boot.packages_dir},
+                                     {"wheels_dir", &boot.wheels_dir}}) {
+      WIRE_TRY(text, fields.optional_text(key, kMaxShortText));
+      *value = std::move(text);
+    }
+    WIRE_TRY(preload, fields.find("preload", true));
+    if (!preload->is_array() || preload->size() > 1000)
+      return std::unexpected(fields.error(WireErrorKind::wrong_type, "preload", "is not an array of package names"));
+    for (const auto& name : *preload) {
+      WIRE_TRY(text, fields.check_text(name, "preload", kMaxShortText));
+      boot.preload.push_back(std::move(text));
+    }
+    return boot;
   });
 }
 

@@ -24,6 +24,15 @@ namespace vivarium::sessions {
 
 using Bytes = std::vector<std::uint8_t>;
 
+// --- server -> zygote: the first frame, what to boot -----------------------------------
+// The zygote reads its options here rather than from argv, so that nothing but the
+// server's own frame decides what it boots (and argv never carries paths to parse).
+struct ZygoteBoot {
+  std::uint64_t memory_limit = 0;  // Python's heap cap, bytes
+  std::optional<std::string> assets_dir, cache_dir, packages_dir, wheels_dir;
+  std::vector<std::string> preload;
+};
+
 // --- zygote -> server -------------------------------------------------------------
 struct ZygoteReady {
   std::int64_t boot_ms = 0;
@@ -96,6 +105,7 @@ inline constexpr std::uint64_t kMaxLimitValue = std::uint64_t{1} << 40;
 inline constexpr std::size_t kMaxFilesPerMessage = 100000;
 inline constexpr std::size_t kMaxShortText = 4096;  // names, exception classes
 
+Bytes encode(const ZygoteBoot&);
 Bytes encode(const ZygoteReady&);
 Bytes encode(const ZygoteFailed&);
 Bytes encode(const ForkRequest&);
@@ -108,6 +118,7 @@ Bytes encode(const PackageRequest&);
 Bytes encode(const OutputChunk&);
 Bytes encode(const ExecResult&);
 
+std::expected<ZygoteBoot, WireError> decode_zygote_boot(std::span<const std::uint8_t> frame);
 std::expected<ZygoteReport, WireError> decode_zygote_report(std::span<const std::uint8_t> frame);
 std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::uint8_t> frame);
 std::expected<ForkOutcome, WireError> decode_fork_outcome(std::span<const std::uint8_t> frame);

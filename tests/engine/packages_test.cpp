@@ -1,7 +1,7 @@
 // Packages from a local folder: import-driven loading, dependencies, preload, checksum
 // refusal, and the message for what is not installed. The test wheels are built at test
 // time (tests/packages/make_test_packages.py); real numpy & co. only when present.
-#include "server/packages.h"
+#include "packages/packages.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -27,7 +27,7 @@ std::unique_ptr<engine::Interpreter> boot_with(const fs::path& dir, std::vector<
   engine::BootOptions options;
   options.assets_dir = fs::path(test_support::source_dir()) / "assets" / "pyodide";
   options.cache_dir = engine::default_cache_dir();
-  auto folder = server::load_package_folder(dir);
+  auto folder = packages::load_package_folder(dir);
   EXPECT_TRUE(folder.has_value() && folder->has_value()) << dir;
   if (folder && *folder) options.packages = (*folder)->folder;
   options.preload = std::move(preload);
@@ -288,7 +288,7 @@ TEST(Micropip, TheOfficialLockWithoutItsWheelsSaysWhatIsMissing) {
   fs::create_directories(folder);
   fs::copy_file(fs::path(test_support::source_dir()) / "assets" / "pyodide" / "pyodide-lock.json",
                 folder / "pyodide-lock.json");
-  auto listed = server::load_package_folder(folder);
+  auto listed = packages::load_package_folder(folder);
   ASSERT_TRUE(listed.has_value() && listed->has_value());
   EXPECT_GT((*listed)->packages.size(), 300u);
   auto interpreter = boot_with(folder);

@@ -1,5 +1,5 @@
 // Sizes ("50M", "1.5G") and durations ("2.5" seconds) as flags, environment variables
-// and .env values give them (server/units.h).
+// and .env values give them (units/units.h).
 // Invariants:
 // - an accepted size is 1 B .. 1e18 B and is spelled <digits and dots><unit>, unit one
 //   of B K KB KiB M MB MiB G GB GiB T TB TiB or none, in any case;
@@ -14,13 +14,13 @@
 #include <string>
 #include <string_view>
 
-#include "server/units.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "units/units.h"
 
 namespace {
 
 using vivarium::fuzz::check;
-using namespace vivarium::server;
+using namespace vivarium::units;
 
 bool spelled_like_a_size(std::string_view text) {
   std::size_t digits = text.find_first_not_of("0123456789.");

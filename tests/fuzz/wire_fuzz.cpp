@@ -1,7 +1,7 @@
 // Frames between the server, the zygote and session processes (sessions/wire_messages.h),
 // as a session that left the engine's path could write them: each input goes to every
 // decoder, and a decoded result then goes through what the server does with it
-// (server/result_limits.h, server/result_json.h).
+// (sessions/result_limits.h, server/result_json.h).
 // Invariants:
 // - a decoder never crashes, throws or recurses past the depth check; a refused frame
 //   gives an error of one short line (at most ~300 bytes, control characters escaped);
@@ -19,9 +19,9 @@
 
 #include "engine/sandbox_path.h"
 #include "server/result_json.h"
-#include "server/result_limits.h"
 #include "sessions/cbor_depth.h"
 #include "sessions/frame_limits.h"
+#include "sessions/result_limits.h"
 #include "sessions/wire_messages.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -56,8 +56,8 @@ void check_round_trip(const Bytes& encoded, Decode decode) {
 }
 
 void check_reply(engine::ExecutionResult result) {
-  const server::ResultLimits limits{.max_output_bytes = 64, .max_output_files_bytes = 100, .max_output_files = 2};
-  server::apply_result_limits(result, limits);
+  const sessions::ResultLimits limits{.max_output_bytes = 64, .max_output_files_bytes = 100, .max_output_files = 2};
+  sessions::apply_result_limits(result, limits);
   // Notes on left-out files: 20 named (a name is at most kMaxPathBytes), then a count;
   // the session may have appended as many before.
   constexpr std::uint64_t notes = 2 * 21 * (kMaxPathBytes + 128);

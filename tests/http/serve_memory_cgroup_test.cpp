@@ -50,7 +50,7 @@ TEST(ServeMemoryCgroup, AMemfdPinEndsAsResourceLimitAndOtherSessionsCarryOn) {
 TEST(ServeMemoryCgroup, PastTheTotalMemoryLimitANewSessionGets503AndIsAdmittedOnceMemoryIsFreed) {
   if (auto missing = cgroups_missing()) GTEST_SKIP() << "no writable memory cgroup here: " << *missing;
   // 400 MiB for all sessions together; one session holding 340 MiB (about 355 MiB with
-  // the interpreter) leaves less than the 64 MiB a new one needs (server/session_cgroups.cpp).
+  // the interpreter) leaves less than the 64 MiB a new one needs (sessions/session_cgroups.cpp).
   ServeProcess server({"--memory-limit", "512M", "--process-memory-limit", "600M", "--total-memory-limit", "400M"});
   // Written, not only allocated: untouched pages are charged to no one.
   auto big = exec_code(server, "big", "held = b'\\x01' * (340 * 1024 * 1024)\nlen(held) // (1024 * 1024)");

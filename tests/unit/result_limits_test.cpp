@@ -1,9 +1,9 @@
 // The server's own cut of what a session returns.
-#include "server/result_limits.h"
+#include "sessions/result_limits.h"
 
 #include <gtest/gtest.h>
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 namespace {
 
 TEST(ResultLimits, OutputIsCutWithTheEngineMarker) {
@@ -64,9 +64,9 @@ TEST(ResultLimits, ErrorTextsAreCut) {
 }
 
 }  // namespace
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 namespace {
 
 TEST(ResultLimits, NotesOnLeftOutFilesAreCountedPastTwenty) {
@@ -95,4 +95,4 @@ TEST(ResultLimits, ApplyingTheLimitsTwiceChangesNothing) {
 }
 
 }  // namespace
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

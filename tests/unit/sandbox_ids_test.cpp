@@ -1,10 +1,10 @@
-#include "server/sandbox_ids.h"
+#include "sessions/sandbox_ids.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-using namespace vivarium::server;
+using namespace vivarium::sessions;
 
 TEST(SandboxIds, LiveSessionsNeverShareAnIdAndAFreedOneIsReused) {
   SandboxIds ids({.first = 1879048192, .count = 3});

@@ -1,10 +1,10 @@
-// Sizes and durations as the server prints and reads them (server/units.h). The
+// Sizes and durations as the server prints and reads them (units/units.h). The
 // round-trip cases are inputs tests/fuzz/units_fuzz.cpp found.
-#include "server/units.h"
+#include "units/units.h"
 
 #include <gtest/gtest.h>
 
-using namespace vivarium::server;
+using namespace vivarium::units;
 
 TEST(FormatSize, PrintsTheShortFormWithOneDecimalAtMost) {
   EXPECT_EQ(format_size(512), "512B");

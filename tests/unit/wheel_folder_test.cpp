@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "server/packages.h"
+#include "packages/packages.h"
 
 namespace fs = std::filesystem;
 using namespace vivarium::engine;
@@ -62,9 +62,9 @@ TEST(WheelFolder, ListsPurePythonWheelsWithTheirSha256AndExplainsTheRest) {
 TEST(WheelFolder, TheWarningNamesTenWheelsAtMost) {
   std::vector<std::string> skipped;
   for (int i = 0; i < 12; ++i) skipped.push_back("native" + std::to_string(i) + ".whl: not a pure-Python 3 wheel");
-  const auto warning = vivarium::server::skipped_wheels_warning(skipped, "/w");
+  const auto warning = vivarium::packages::skipped_wheels_warning(skipped, "/w");
   EXPECT_NE(warning.find("native9.whl"), std::string::npos);
   EXPECT_EQ(warning.find("native10.whl"), std::string::npos);
   EXPECT_NE(warning.find("... and 2 more"), std::string::npos) << warning;
-  EXPECT_EQ(vivarium::server::skipped_wheels_warning({}, "/w"), "");
+  EXPECT_EQ(vivarium::packages::skipped_wheels_warning({}, "/w"), "");
 }

@@ -133,6 +133,27 @@ TEST(WireMessages, EveryOtherMessageRoundTrips) {
   EXPECT_EQ(std::get<ForkFailed>(*fork_failed).error, "EAGAIN");
 }
 
+TEST(WireMessages, TheZygoteBootOptionsRoundTripAndAreChecked) {
+  const ZygoteBoot boot{268435456, "/opt/pyodide", std::nullopt, "/srv/packages", std::nullopt, {"numpy", "pandas"}};
+  auto decoded = decode_zygote_boot(encode(boot));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(decoded->memory_limit, 268435456u);
+  EXPECT_EQ(decoded->assets_dir, "/opt/pyodide");
+  EXPECT_EQ(decoded->cache_dir, std::nullopt);
+  EXPECT_EQ(decoded->packages_dir, "/srv/packages");
+  EXPECT_EQ(decoded->preload, (std::vector<std::string>{"numpy", "pandas"}));
+  // A memory limit of 0, a preload that is not a list, another message: refused by kind.
+  auto zero = decode_zygote_boot(cbor({{"type", "boot"}, {"memory_limit", 0}, {"preload", json::array()}}));
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().kind, WireErrorKind::out_of_range);
+  auto text = decode_zygote_boot(cbor({{"type", "boot"}, {"memory_limit", 1}, {"preload", "numpy"}}));
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().kind, WireErrorKind::wrong_type);
+  auto fork = decode_zygote_boot(encode(ForkRequest{}));
+  ASSERT_FALSE(fork);
+  EXPECT_EQ(fork.error().kind, WireErrorKind::unknown_type);
+}
+
 TEST(WireMessages, TwoMillionNestedArraysAreRefusedWithoutRecursing) {
   Bytes frame(2'000'000, 0x81);  // array of one element, 2e6 times
   frame.push_back(0x00);

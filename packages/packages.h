@@ -9,7 +9,7 @@
 
 #include "engine/interpreter.h"
 
-namespace vivarium::server {
+namespace vivarium::packages {
 
 inline const std::vector<std::string> kDefaultPreload = {"numpy", "pandas", "matplotlib"};
 
@@ -41,4 +41,4 @@ std::string skipped_wheels_warning(const std::vector<std::string>& skipped, cons
 // The startup warning for preload packages the folder lacks ("" when none is missing).
 std::string missing_packages_warning(const std::vector<std::string>& missing, const std::filesystem::path& dir);
 
-}  // namespace vivarium::server
+}  // namespace vivarium::packages

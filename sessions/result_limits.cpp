@@ -1,10 +1,12 @@
-#include "server/result_limits.h"
+#include "sessions/result_limits.h"
 
 #include "engine/output_marker.h"
-#include "server/units.h"
 #include "sessions/frame_limits.h"
+#include "units/units.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
+
+using units::format_size;
 namespace {
 constexpr std::size_t kNamedNotes = 20;
 // A note names a path of at most 4096 bytes, a size and a limit.
@@ -61,4 +63,4 @@ void apply_result_limits(engine::ExecutionResult& result, const ResultLimits& li
     result.final_expression_json.resize(limits.max_output_bytes + 1);
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

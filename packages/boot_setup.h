@@ -11,7 +11,7 @@
 
 #include "engine/interpreter.h"
 
-namespace vivarium::server {
+namespace vivarium::packages {
 
 struct BootSettings {
   std::optional<std::filesystem::path> assets_dir, cache_dir, packages_dir, wheels_dir;
@@ -36,4 +36,4 @@ struct BootSetupFailure {
 
 std::expected<BootSetup, BootSetupFailure> prepare_boot(const BootSettings& settings);
 
-}  // namespace vivarium::server
+}  // namespace vivarium::packages

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "server/zygote.h"
+#include "sessions/session_handle.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
 std::int64_t epoch_ms();
 
@@ -79,4 +79,4 @@ class SessionTurn {
   Session& session_;
 };
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

@@ -11,7 +11,7 @@
 
 #include "sandbox/id_range.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
 class SandboxIds {
  public:
@@ -33,4 +33,4 @@ class SandboxIds {
   std::shared_ptr<State> state_;  // outlives this object while leases are out
 };
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

@@ -1,11 +1,13 @@
-#include "server/session_cgroups.h"
+#include "sessions/session_cgroups.h"
 
 #include <algorithm>
 
-#include "server/logger.h"
-#include "server/units.h"
+#include "log/logger.h"
+#include "units/units.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
+
+using units::format_size;
 namespace {
 // Processes and threads per session: a session has V8's worker threads and a watcher
 // thread (about 6 on 2 cores); the rest is headroom, not an invitation to fork (seccomp
@@ -59,4 +61,4 @@ void SessionCgroups::close() {
   budget_.reset();
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

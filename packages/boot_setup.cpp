@@ -1,10 +1,10 @@
-#include "server/boot_setup.h"
+#include "packages/boot_setup.h"
 
 #include "engine/assets.h"
 #include "engine/wheel_folder.h"
-#include "server/packages.h"
+#include "packages/packages.h"
 
-namespace vivarium::server {
+namespace vivarium::packages {
 
 namespace {
 // Fills in the wheel folder (setup.wheels_dir): its usable wheels and what it cannot use.
@@ -45,4 +45,4 @@ std::expected<BootSetup, BootSetupFailure> prepare_boot(const BootSettings& sett
   return setup;
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::packages

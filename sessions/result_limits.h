@@ -7,7 +7,7 @@
 
 #include "engine/execution.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
 struct ResultLimits {
   std::uint64_t max_output_bytes = 1 << 20;         // std_out, std_err (each) and the final expression
@@ -32,4 +32,4 @@ void apply_output_files_limit(engine::ExecutionResult& result, const ResultLimit
 // (the final-expression check sees that it was over and replaces it).
 void apply_result_limits(engine::ExecutionResult& result, const ResultLimits& limits);
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

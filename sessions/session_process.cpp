@@ -1,4 +1,4 @@
-#include "server/session_process.h"
+#include "sessions/session_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,12 +13,12 @@
 
 #include "sandbox/confine.h"
 #include "sandbox/descriptors.h"
-#include "server/result_limits.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
+#include "sessions/result_limits.h"
 #include "sessions/wire_messages.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 namespace {
 
 // A session that executes (`while True: pass`, a long sleep) reads nothing from its
@@ -137,4 +137,4 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
   }
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

@@ -1,6 +1,6 @@
-#include "server/session_registry.h"
+#include "sessions/session_registry.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
 std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -125,4 +125,4 @@ SessionTurn::~SessionTurn() {
   session_.turn_changed.notify_all();
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

@@ -1,4 +1,4 @@
-#include "server/logger.h"
+#include "log/logger.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-namespace vivarium::server::log {
+namespace vivarium::log {
 namespace {
 std::atomic<LogLevel> g_level{LogLevel::info};
 
@@ -51,4 +51,4 @@ void always(const std::string& message) { emit(LogLevel::info, message); }
 void write(LogLevel level, const std::string& message) {
   if (enabled(level)) emit(level, message);
 }
-}  // namespace vivarium::server::log
+}  // namespace vivarium::log

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace vivarium::server {
+namespace vivarium::units {
 
 // "256M", "2G", "512k", "1048576B"; a plain number means MiB. Suffixes (B, K, M, G, T)
 // are binary (K = 1024) and case-insensitive; "MiB"/"GB" spellings are accepted too.
@@ -20,4 +20,4 @@ std::string format_size(std::uint64_t bytes);
 // Seconds, decimals allowed ("2.5"); must be positive and finite.
 std::expected<std::chrono::milliseconds, std::string> parse_seconds(std::string_view text);
 
-}  // namespace vivarium::server
+}  // namespace vivarium::units

@@ -1,6 +1,6 @@
-#include "server/sandbox_ids.h"
+#include "sessions/sandbox_ids.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
 SandboxIds::SandboxIds(sandbox::IdRange range) : range_(range), state_(std::make_shared<State>()) {
   state_->used.assign(range.count, false);
@@ -28,4 +28,4 @@ std::size_t SandboxIds::in_use() const {
   return state_->in_use;
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

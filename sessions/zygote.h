@@ -1,5 +1,6 @@
 // The zygote: a process that boots V8 + Pyodide once and forks a ready session process
-// per request, in milliseconds. The server talks to it over a socket and never runs V8.
+// per request, in milliseconds. The server talks to it over a socket and never runs V8:
+// this is the server's side; the zygote's own is zygote_main.h.
 #pragma once
 
 #include <sys/types.h>
@@ -13,13 +14,16 @@
 #include <string>
 #include <vector>
 
-#include "sandbox/memory_cgroup.h"
 #include "sandbox/privileges.h"
-#include "server/sandbox_ids.h"
+#include "sessions/sandbox_ids.h"
+#include "sessions/session_handle.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
 class SessionCgroups;
+
+// Where `vivarium __zygote` finds its end of the control socket.
+inline constexpr int kZygoteControlFd = 3;
 
 struct ZygoteOptions {
   std::filesystem::path executable;  // this binary, re-run as `vivarium __zygote`
@@ -34,28 +38,14 @@ struct ZygoteOptions {
   bool require_full_sandbox = false;  // --require-full-sandbox: no session without every layer
 };
 
-// A forked session process as the server sees it.
-struct SessionProcess {
-  pid_t pid = -1;
-  int pidfd = -1;                                // signals reach exactly this process, even after pid reuse
-  int socket = -1;                               // requests and results
-  SandboxIds::Lease sandbox_id;                  // its uid and gid while it lives (empty when not root)
-  std::optional<sandbox::SessionCgroup> cgroup;  // the one it entered right after fork, if any
-};
-// SIGKILL through the pidfd. Descriptors stay open: another thread may be waiting on the
-// socket; whoever owns the process closes them with release_session_process, which also
-// removes its cgroup (killing whatever else runs in it).
-void kill_session_process(const SessionProcess& process);
-void release_session_process(SessionProcess& process);
-
-class Zygote {
+class Zygote : public SessionLauncher {
  public:
   explicit Zygote(ZygoteOptions options);
   ~Zygote();
   // Starts the zygote and waits until it has booted Python (seconds the first time).
   std::expected<void, std::string> start();
   // A new session process; re-creates the zygote first if it has died.
-  std::expected<SessionProcess, std::string> fork_session();
+  std::expected<SessionProcess, std::string> fork_session() override;
   void stop();
   std::optional<pid_t> pid() const;
   // Preload packages the zygote could not find, as it reported when it booted.
@@ -77,8 +67,4 @@ class Zygote {
   SessionCgroups* cgroups_ = nullptr;
 };
 
-// Entry point of `vivarium __zygote`: boots, reports readiness on control_fd, then forks
-// sessions on request until the server goes away.
-int zygote_main(int control_fd, const ZygoteOptions& options);
-
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

@@ -3,9 +3,10 @@
 
 #include <string>
 
-#include "server/config.h"
+namespace vivarium::log {
 
-namespace vivarium::server::log {
+enum class LogLevel { error, warn, info, debug };
+
 void set_level(LogLevel level);
 bool enabled(LogLevel level);
 void write(LogLevel level, const std::string& message);
@@ -14,4 +15,4 @@ inline void warn(const std::string& m) { write(LogLevel::warn, m); }
 inline void info(const std::string& m) { write(LogLevel::info, m); }
 inline void debug(const std::string& m) { write(LogLevel::debug, m); }
 void always(const std::string& message);  // at every level, labelled INFO
-}  // namespace vivarium::server::log
+}  // namespace vivarium::log

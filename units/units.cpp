@@ -1,11 +1,11 @@
-#include "server/units.h"
+#include "units/units.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 
-namespace vivarium::server {
+namespace vivarium::units {
 
 std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
   const std::string original(text);
@@ -68,4 +68,4 @@ std::string format_size(std::uint64_t bytes) {
   return text + kUnits[unit];
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::units

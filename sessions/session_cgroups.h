@@ -9,10 +9,11 @@
 #include <string>
 
 #include "sandbox/memory_cgroup.h"
+#include "sessions/session_admission.h"
 
-namespace vivarium::server {
+namespace vivarium::sessions {
 
-class SessionCgroups {
+class SessionCgroups : public SessionAdmission {
  public:
   // Detects the machine's cgroups, removes stale parents and opens this server's budget
   // (0: the default). Without writable cgroups it logs ONE warning and stays off; the
@@ -21,7 +22,7 @@ class SessionCgroups {
   bool enabled() const { return budget_.has_value(); }
 
   // Why a new session is refused now (the budget's current usage is past it), if it is.
-  std::optional<std::string> refusal() const;
+  std::optional<std::string> refusal() const override;
   // A fresh session cgroup, or nothing when cgroups are off.
   std::expected<std::optional<sandbox::SessionCgroup>, std::string> create();
   // Kills whatever runs below the budget and removes it (at shutdown).
@@ -33,4 +34,4 @@ class SessionCgroups {
   std::atomic<std::uint64_t> created_{0};
 };
 
-}  // namespace vivarium::server
+}  // namespace vivarium::sessions

@@ -1,10 +1,10 @@
-#include "server/packages.h"
+#include "packages/packages.h"
 
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-namespace vivarium::server {
+namespace vivarium::packages {
 namespace fs = std::filesystem;
 
 fs::path default_packages_dir(const fs::path& assets_dir) {
@@ -77,4 +77,4 @@ std::string missing_packages_warning(const std::vector<std::string>& missing, co
          "; add the Pyodide package distribution with `make packages`, or use --packages-dir)";
 }
 
-}  // namespace vivarium::server
+}  // namespace vivarium::packages

@@ -1,0 +1,128 @@
+#include "sessions/executor.h"
+
+#include <unistd.h>
+
+#include "log/logger.h"
+#include "sessions/frame_io.h"
+#include "sessions/result_limits.h"
+#include "sessions/wire_messages.h"
+
+namespace vivarium::sessions {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+Executor::Executor(SessionRegistry& registry, SessionLauncher& launcher, const SessionAdmission* admission,
+                   ExecutorLimits limits, packages::PackageReader packages, FrameLimits frames)
+    : registry_(registry),
+      launcher_(launcher),
+      admission_(admission),
+      limits_(limits),
+      packages_(std::move(packages)),
+      frames_(frames) {}
+
+ExecOutcome Executor::execute(const std::string& session_id, const std::string& code,
+                              const std::vector<engine::SandboxFile>& files) {
+  auto acquired = registry_.acquire(session_id);
+  if (!acquired)
+    return ExecRefused{Refusal::too_many_sessions, "the server already has its maximum of " +
+                                                       std::to_string(limits_.max_sessions) +
+                                                       " sessions; delete one or wait for idle ones to expire"};
+  auto session = *acquired;
+  SessionTurn turn(*session);
+
+  SessionProcess process;
+  {
+    std::lock_guard lock(session->mutex);
+    if (session->ended) return ExecRefused{Refusal::session_ended, "the session was deleted while this request waited"};
+    if (!session->process) {
+      // Admitted on what the sessions use now, not on what they might (docs/memory-cgroups.md).
+      if (admission_)
+        if (auto refusal = admission_->refusal()) return ExecRefused{Refusal::no_memory, *refusal};
+      auto forked = launcher_.fork_session();
+      if (!forked) return ExecRefused{Refusal::cannot_start, "cannot start a session: " + forked.error()};
+      session->process = *forked;
+      session->killed_for_memory = false;
+    }
+    process = *session->process;
+  }
+
+  const auto started = Clock::now();
+  // One deadline for the whole exchange, sends included: a session that stops reading
+  // or drips its result cannot hold this thread past it.
+  const auto deadline = started + limits_.execution_timeout + limits_.grace;
+  const ResultLimits limits{limits_.max_output_bytes, limits_.max_output_files_bytes, limits_.max_output_files};
+  auto exchange = [&]() -> std::expected<engine::ExecutionResult, WireError> {
+    const ExecRequest request{code,
+                              files,
+                              limits_.execution_timeout,
+                              limits.max_output_bytes,
+                              limits.max_output_files_bytes,
+                              limits.max_output_files};
+    if (auto sent = send_frame(process.socket, encode(request), deadline); !sent) return std::unexpected(sent.error());
+    for (;;) {
+      auto frame = receive_frame(process.socket, frames_.from_session, deadline);
+      if (!frame) return std::unexpected(frame.error());
+      if (frame->passed_fd >= 0) ::close(frame->passed_fd);  // sessions pass none
+      auto message = decode_from_session(frame->body);
+      if (!message) return std::unexpected(message.error());
+      if (auto* done = std::get_if<ExecResult>(&*message)) return std::move(done->result);
+      if (std::holds_alternative<OutputChunk>(*message)) continue;  // streaming comes in a later issue
+      // A session asks for wheels of the package folders while it runs (it cannot open
+      // files itself).
+      const auto& asked = std::get<PackageRequest>(*message);
+      const PackageReply reply{packages_.read(asked.source, asked.file_name)};
+      if (auto answered = send_frame(process.socket, encode(reply), deadline); !answered)
+        return std::unexpected(answered.error());
+    }
+  };
+  auto received = exchange();
+  const auto runtime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+
+  // Replaces the session's process with nothing: the next execution forks a fresh one.
+  auto reset = [&] {
+    std::lock_guard lock(session->mutex);
+    if (session->process) {
+      kill_session_process(*session->process);
+      release_session_process(*session->process);
+      session->process.reset();
+    }
+  };
+
+  if (received) {
+    // The session applied these limits already, unless it left the engine's path.
+    apply_result_limits(*received, limits);
+    if (received->interpreter_lost) reset();
+    return ExecCompleted{std::move(*received)};
+  }
+  bool killed_for_memory, ended;
+  {
+    std::lock_guard lock(session->mutex);
+    killed_for_memory = session->killed_for_memory;
+    ended = session->ended;
+  }
+  // The kernel's OOM killer, at the session's cap or the budget: counted in its cgroup,
+  // which reset() removes.
+  if (!killed_for_memory && process.cgroup)
+    if (auto oom = process.cgroup->oom_killed(); oom && *oom) killed_for_memory = true;
+  reset();
+  if (ended) return ExecRefused{Refusal::session_ended, "the session was deleted during this execution"};
+  if (killed_for_memory)
+    return ExecReset{ResetReason::memory_limit, "the session went over its memory limit and was reset", runtime_ms};
+  const auto& failure = received.error();
+  if (failure.kind == WireErrorKind::timeout)
+    return ExecReset{ResetReason::timeout, "the execution did not stop after the time limit; the session was reset",
+                     runtime_ms};
+  if (failure.kind == WireErrorKind::closed || failure.kind == WireErrorKind::io)
+    return ExecReset{ResetReason::crashed, "the session process crashed and was reset (" + failure.message + ")",
+                     runtime_ms};
+  // Only a session that left the engine's own path can send such a frame.
+  log::warn("session process " + std::to_string(process.pid) + " sent a bad frame (" +
+            wire_error_kind_name(failure.kind) + ": " + failure.message + "); it was killed and reset");
+  return ExecReset{ResetReason::bad_message, "the session process sent a message that cannot be decoded and was reset",
+                   runtime_ms};
+}
+
+}  // namespace vivarium::sessions

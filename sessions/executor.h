@@ -1,0 +1,85 @@
+// Runs one execution in its session's process and says what happened, including the
+// resets: timeout past the grace period, memory cap, crash, a message that cannot be
+// decoded. What an outcome means in HTTP is the server's business (server/exec_reply.h).
+// Session processes come through SessionLauncher, so that tests can give the executor a
+// fake session (tests/unit/executor_test.cpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/execution.h"
+#include "packages/package_reader.h"
+#include "sessions/frame_limits.h"
+#include "sessions/session_admission.h"
+#include "sessions/session_registry.h"
+
+namespace vivarium::sessions {
+
+struct ExecutorLimits {
+  std::chrono::milliseconds execution_timeout{30000};
+  std::uint64_t max_output_bytes = 1 << 20;  // per stream, and for the final expression
+  std::uint64_t max_output_files_bytes = 50 << 20;
+  std::uint64_t max_output_files = 1000;
+  int max_sessions = 100;  // for the message when the registry is full
+  // The session's own watchdog interrupts at the timeout and stops hard after two grace
+  // periods of 2 s; the executor waits a little longer before it kills the process.
+  std::chrono::milliseconds grace{6000};
+};
+
+// The execution ran and gave a result (which may be a Python error).
+struct ExecCompleted {
+  engine::ExecutionResult result;
+};
+
+// It did not run.
+enum class Refusal {
+  too_many_sessions,  // the registry is full
+  no_memory,          // the sessions' memory budget has no room for a new process
+  cannot_start,       // the zygote could not fork one
+  session_ended,      // the session was deleted (or expired) while this waited or ran
+};
+struct ExecRefused {
+  Refusal reason;
+  std::string message;  // one sentence, for the client
+};
+
+// It ran, went wrong outside Python, and the session's process was replaced: the next
+// execution starts a fresh one (its state is gone).
+enum class ResetReason {
+  memory_limit,  // killed at its memory cap (the watch or the kernel's OOM killer)
+  timeout,       // still running past the timeout and the grace period
+  crashed,       // the process died or its socket broke
+  bad_message,   // it sent a frame that cannot be decoded (only a session off the engine's path can)
+};
+struct ExecReset {
+  ResetReason reason;
+  std::string message;
+  std::int64_t runtime_ms = 0;
+};
+
+using ExecOutcome = std::variant<ExecCompleted, ExecRefused, ExecReset>;
+
+class Executor {
+ public:
+  // `admission` may be null (no memory cgroups). All references must outlive the executor.
+  Executor(SessionRegistry& registry, SessionLauncher& launcher, const SessionAdmission* admission,
+           ExecutorLimits limits, packages::PackageReader packages, FrameLimits frames);
+  ExecOutcome execute(const std::string& session_id, const std::string& code,
+                      const std::vector<engine::SandboxFile>& files);
+
+ private:
+  SessionRegistry& registry_;
+  SessionLauncher& launcher_;
+  const SessionAdmission* admission_;
+  ExecutorLimits limits_;
+  packages::PackageReader packages_;
+  FrameLimits frames_;
+};
+
+}  // namespace vivarium::sessions

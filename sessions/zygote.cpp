@@ -1,0 +1,205 @@
+#include "sessions/zygote.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "log/logger.h"
+#include "sessions/frame_io.h"
+#include "sessions/frame_limits.h"
+#include "sessions/session_cgroups.h"
+#include "sessions/wire_messages.h"
+
+extern char** environ;
+
+namespace vivarium::sessions {
+namespace {
+
+constexpr auto kBootLimit = std::chrono::minutes(3);  // a first boot compiles wasm (~10 s)
+
+std::optional<std::string> path_text(const std::optional<std::filesystem::path>& path) {
+  if (!path) return std::nullopt;
+  return path->string();
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+}  // namespace
+
+Zygote::Zygote(ZygoteOptions options) : options_(std::move(options)), sandbox_ids_(options_.sandbox_ids) {}
+Zygote::~Zygote() { stop(); }
+
+std::optional<pid_t> Zygote::pid() const {
+  std::lock_guard lock(mutex_);
+  if (pid_ < 0) return std::nullopt;
+  return pid_;
+}
+
+void Zygote::stop() {
+  std::lock_guard lock(mutex_);
+  if (pid_ > 0) {
+    signal_process(pidfd_, pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (pidfd_ >= 0) ::close(pidfd_);
+  if (control_ >= 0) ::close(control_);
+  pid_ = -1;
+  pidfd_ = control_ = -1;
+}
+
+std::expected<void, std::string> Zygote::start() {
+  stop();
+  std::lock_guard lock(mutex_);
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  // What to boot travels in the first frame on the control socket (ZygoteBoot), not argv.
+  std::vector<std::string> args = {options_.executable.string(), "__zygote"};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, sockets[1], kZygoteControlFd);  // dup2 clears CLOEXEC
+  pid_t child = -1;
+  const int rc = ::posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(sockets[1]);
+  if (rc != 0) {
+    ::close(sockets[0]);
+    return std::unexpected(std::string("cannot start the zygote: ") + std::strerror(rc));
+  }
+  pid_ = child;
+  pidfd_ = pidfd_open(child);
+  control_ = sockets[0];
+  const ZygoteBoot boot{options_.memory_limit,          path_text(options_.assets_dir),
+                        path_text(options_.cache_dir),  path_text(options_.packages_dir),
+                        path_text(options_.wheels_dir), options_.preload};
+  // A zygote that died before reading it shows up as the failed report below.
+  (void)send_frame(control_, encode(boot), std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  auto frame = receive_frame(control_, kZygoteFrameLimit, std::chrono::steady_clock::now() + kBootLimit);
+  std::expected<ZygoteReport, WireError> report =
+      frame ? decode_zygote_report(frame->body) : std::unexpected(frame.error());
+  if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
+  if (!report || !std::holds_alternative<ZygoteReady>(*report)) {
+    std::string why = !frame    ? "it exited before booting (" + frame.error().message + ")"
+                      : !report ? "its readiness report cannot be decoded (" + report.error().message + ")"
+                                : std::get<ZygoteFailed>(*report).error;
+    signal_process(pidfd_, pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    ::close(control_);
+    if (pidfd_ >= 0) ::close(pidfd_);
+    pid_ = pidfd_ = control_ = -1;
+    return std::unexpected("the zygote failed to boot Python: " + why);
+  }
+  missing_preloads_ = std::get<ZygoteReady>(*report).missing_preloads;
+  ++generation_;
+  return {};
+}
+
+std::vector<std::string> Zygote::missing_preloads() const {
+  std::lock_guard lock(mutex_);
+  return missing_preloads_;
+}
+
+std::expected<SessionProcess, std::string> Zygote::request_fork() {
+  std::lock_guard lock(mutex_);
+  if (control_ < 0) return std::unexpected("the zygote is not running");
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
+  // As root, each session gets a uid and gid of its own (held until its process is
+  // released); otherwise it stays the server's user, in a user namespace of its own.
+  ForkRequest fork_request{.require_full_sandbox = options_.require_full_sandbox};
+  SandboxIds::Lease sandbox_id;
+  if (::geteuid() == 0) {
+    auto lease = sandbox_ids_.acquire();
+    if (!lease) {
+      ::close(sockets[0]);
+      ::close(sockets[1]);
+      return std::unexpected("every uid of --sandbox-uids is taken by a live session; give it a larger range");
+    }
+    sandbox_id = std::move(*lease);
+    fork_request.uid = sandbox_id->uid;
+    fork_request.gid = sandbox_id->gid;
+  }
+  std::optional<sandbox::SessionCgroup> cgroup;
+  if (cgroups_) {
+    auto created = cgroups_->create();
+    if (!created) {
+      ::close(sockets[0]);
+      ::close(sockets[1]);
+      return std::unexpected("cannot create the session's cgroup: " + created.error());
+    }
+    cgroup = std::move(*created);
+  }
+  // A cgroup whose process never came to be goes again.
+  auto forget_cgroup = [&] {
+    if (cgroup) (void)cgroup->remove();
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  if (cgroup) fork_request.cgroups = cgroup->folders();
+  auto sent = send_frame(control_, encode(fork_request), deadline, sockets[1]);
+  ::close(sockets[1]);
+  if (!sent) {
+    ::close(sockets[0]);
+    forget_cgroup();
+    return std::unexpected("the zygote is gone: " + sent.error().message);
+  }
+  auto frame = receive_frame(control_, kZygoteFrameLimit, deadline);
+  std::expected<ForkOutcome, WireError> outcome =
+      frame ? decode_fork_outcome(frame->body) : std::unexpected(frame.error());
+  if (frame && frame->passed_fd >= 0) ::close(frame->passed_fd);
+  if (!outcome || !std::holds_alternative<ForkReply>(*outcome)) {
+    ::close(sockets[0]);
+    forget_cgroup();
+    return std::unexpected("the zygote did not fork: " +
+                           (outcome ? std::get<ForkFailed>(*outcome).error : outcome.error().message));
+  }
+  // No send timeout on the socket: every exchange with the session has one deadline
+  // (executor.cpp), which sends honour as well.
+  SessionProcess process;
+  process.pid = std::get<ForkReply>(*outcome).pid;
+  process.pidfd = pidfd_open(process.pid);
+  process.socket = sockets[0];
+  process.sandbox_id = std::move(sandbox_id);
+  process.cgroup = std::move(cgroup);
+  return process;
+}
+
+std::expected<SessionProcess, std::string> Zygote::fork_session() {
+  std::uint64_t failed_generation;
+  {
+    std::lock_guard lock(mutex_);
+    failed_generation = generation_;
+  }
+  if (auto process = request_fork()) return process;
+  // The zygote died (or never started): start a fresh one and try once more. In a burst
+  // every waiting request sees the same death: only the first restarts it, the others
+  // use the zygote it started (each restarting would kill the one before, one boot each).
+  {
+    std::lock_guard restarting(restart_mutex_);
+    bool still_the_failed_one;
+    {
+      std::lock_guard lock(mutex_);
+      still_the_failed_one = generation_ == failed_generation;
+      if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
+    }
+    if (still_the_failed_one)
+      if (auto started = start(); !started) return std::unexpected(started.error());
+  }
+  return request_fork();
+}
+
+}  // namespace vivarium::sessions

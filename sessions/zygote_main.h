@@ -1,0 +1,11 @@
+// The zygote's own side (`vivarium __zygote`): reads what to boot from the first frame on
+// the control socket (ZygoteBoot), boots V8 + Pyodide once, reports readiness, then forks
+// a session process (session_process.h) per request until the server goes away. The
+// server's side is zygote.h.
+#pragma once
+
+namespace vivarium::sessions {
+
+int zygote_main(int control_fd);
+
+}  // namespace vivarium::sessions
