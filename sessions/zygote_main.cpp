@@ -1,11 +1,10 @@
 #include "sessions/zygote_main.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -120,7 +119,7 @@ int zygote_main(int control_fd) {
   // restarted from a short-lived request thread must outlive that request.
   ::prctl(PR_SET_PDEATHSIG, 0);
   const ZygoteReady ready{static_cast<std::int64_t>((*interpreter)->boot_timings().total_ms),
-                                    (*interpreter)->missing_preloads()};
+                          (*interpreter)->missing_preloads()};
   if (!send_frame(control_fd, encode(ready))) return 1;
 
   const char* fake_session = std::getenv(kFakeSessionVariable);
