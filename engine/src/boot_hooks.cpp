@@ -5,6 +5,9 @@
 
 #include <unistd.h>
 
+#include "src/host_io.h"
+#include "src/v8_util.h"
+
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "engine/base64.h"
+#include "src/host_io.h"
 #include "src/isolate_state.h"
 #include "src/package_files.h"
 #include "src/text_codec.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace {
@@ -46,8 +48,8 @@ void host_readbuffer(const Info& info) {
   auto* isolate = info.GetIsolate();
   auto& state = IsolateState::of(isolate);
   const std::string requested = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
-  if (auto source = wheel_source_of(state, requested)) {
-    auto bytes = read_package_file(state, *source, requested);
+  if (auto source = wheel_source_of(state.package_files, requested)) {
+    auto bytes = read_package_file(state.package_files, *source, requested);
     if (!bytes) return throw_error(isolate, "readbuffer: " + bytes.error());
     auto buffer = v8::ArrayBuffer::New(isolate, bytes->size());
     if (!bytes->empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes->data(), bytes->size());

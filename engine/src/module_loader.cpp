@@ -1,7 +1,9 @@
 #include "src/module_loader.h"
 
 #include "engine/runtime.h"
+#include "src/host_io.h"
 #include "src/isolate_state.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
@@ -22,8 +24,8 @@ v8::MaybeLocal<v8::Module> load_module(v8::Isolate* isolate, const fs::path& pat
     throw_error(isolate, "cannot load module " + path.string());
     return {};
   }
-  const std::string url = "file://" + path.string();
-  v8::ScriptOrigin origin(isolate, to_v8(isolate, url), 0, 0, false, -1, {}, false, false, /*is_module=*/true);
+  v8::ScriptOrigin origin(isolate, to_v8(isolate, file_url(path)), 0, 0, false, -1, {}, false, false,
+                          /*is_module=*/true);
 
   std::optional<std::string> cache;
   if (!state.cache_dir.empty()) cache = read_file(code_cache_path(state, path));
@@ -51,8 +53,7 @@ std::optional<fs::path> module_path_of(v8::Isolate* isolate, v8::Local<v8::Modul
 std::optional<fs::path> resolve_specifier(v8::Isolate* isolate, const std::string& specifier,
                                           const std::optional<fs::path>& referrer) {
   auto& state = IsolateState::of(isolate);
-  std::string text = specifier;
-  if (text.starts_with("file://")) text.erase(0, 7);
+  const std::string_view text = strip_file_scheme(specifier);
   fs::path path(text);
   if (path.is_relative()) {
     if (!(text.starts_with("./") || text.starts_with("../"))) return std::nullopt;  // bare names: none
@@ -85,8 +86,8 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
   const std::string name = to_std(isolate, specifier);
   std::optional<fs::path> referrer;
   if (resource_name->IsString()) {
-    std::string ref = to_std(isolate, resource_name);
-    if (ref.starts_with("file://")) referrer = fs::path(ref.substr(7));
+    const std::string ref = to_std(isolate, resource_name);
+    if (auto ref_path = path_of_file_url(ref)) referrer = fs::path(*ref_path);
   }
   auto fail = [&](v8::Local<v8::Value> error) {
     resolver->Reject(context, error).Check();
@@ -110,7 +111,7 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
 void initialize_import_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module, v8::Local<v8::Object> meta) {
   auto* isolate = context->GetIsolate();
   if (auto path = module_path_of(isolate, module))
-    meta->CreateDataProperty(context, to_v8(isolate, "url"), to_v8(isolate, "file://" + path->string())).Check();
+    meta->CreateDataProperty(context, to_v8(isolate, "url"), to_v8(isolate, file_url(*path))).Check();
 }
 
 }  // namespace

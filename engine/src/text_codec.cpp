@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "src/isolate_state.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace {

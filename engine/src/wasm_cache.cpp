@@ -4,7 +4,9 @@
 
 #include "engine/runtime.h"
 #include "src/cache_pruning.h"
+#include "src/host_io.h"
 #include "src/isolate_state.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
