@@ -16,6 +16,7 @@
 #include "src/host_functions.h"
 #include "src/isolate_state.h"
 #include "src/module_loader.h"
+#include "src/v8_guard.h"
 #include "src/v8_util.h"
 #include "src/wasm_cache.h"
 
@@ -36,11 +37,17 @@ double ms_since(Clock::time_point start) {
 constexpr std::int32_t kSigint = 2;  // what Pyodide's interrupt buffer expects for SIGINT
 
 // JS heap nearly full: stop the JS that is running instead of letting V8 abort the
-// process, and give V8 the headroom it needs to unwind.
+// process, and give V8 the headroom it needs to unwind. Called by V8 in the middle of a
+// garbage collection, where no JS exception may be thrown; nothing in it throws, and the
+// guard only makes sure of that.
 std::size_t on_near_heap_limit(void* data, std::size_t current_limit, std::size_t) {
-  auto* state = static_cast<IsolateState*>(data);
-  state->heap_exhausted = true;
-  state->isolate->TerminateExecution();
+  detail::catch_cpp_exceptions(
+      [&] {
+        auto* state = static_cast<IsolateState*>(data);
+        state->heap_exhausted = true;
+        state->isolate->TerminateExecution();
+      },
+      [](const std::string&) {});
   return current_limit + (std::size_t{64} << 20);
 }
 
@@ -86,7 +93,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   isolate = v8::Isolate::New(params);
   state.isolate = isolate;
   isolate->SetData(0, &state);
-  isolate->AddNearHeapLimitCallback(on_near_heap_limit, &state);
+  isolate->AddNearHeapLimitCallback(on_near_heap_limit, &state);  // guarded inside
   isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   detail::install_module_loader(isolate);
   detail::install_wasm_streaming(isolate);
@@ -366,8 +373,9 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   impl->state.notice = options.on_notice;
   // Sizes are checked at every start; the content hashes only when there is no boot
   // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
+  const auto snapshot = detail::snapshot_path(impl->state);
   std::error_code exists_ec;
-  const bool first_boot = options.cache_dir.empty() || !fs::exists(detail::snapshot_path(impl->state), exists_ec);
+  const bool first_boot = !snapshot || !fs::exists(*snapshot, exists_ec);
   if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked)
     return std::unexpected(checked.error());
   if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());

@@ -3,14 +3,20 @@
 #include "engine/runtime.h"
 #include "src/host_io.h"
 #include "src/isolate_state.h"
+#include "src/v8_guard.h"
 #include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 namespace {
 
-fs::path code_cache_path(const IsolateState& state, const fs::path& module_path) {
-  const auto size = fs::file_size(module_path);
+// Named by the module's size, which changes with the bundle; nullopt without a cache
+// folder or when the size cannot be read (then the module goes uncached).
+std::optional<fs::path> code_cache_path(const IsolateState& state, const fs::path& module_path) {
+  if (state.cache_dir.empty()) return std::nullopt;
+  std::error_code ec;
+  const auto size = fs::file_size(module_path, ec);
+  if (ec) return std::nullopt;
   return state.cache_dir /
          (module_path.filename().string() + "-" + std::to_string(size) + "-" + Runtime::code_cache_key() + ".jscache");
 }
@@ -28,7 +34,7 @@ v8::MaybeLocal<v8::Module> load_module(v8::Isolate* isolate, const fs::path& pat
                           /*is_module=*/true);
 
   std::optional<std::string> cache;
-  if (!state.cache_dir.empty()) cache = read_file(code_cache_path(state, path));
+  if (auto cache_path = code_cache_path(state, path)) cache = read_file(*cache_path);
   v8::ScriptCompiler::CachedData* cached_data = nullptr;
   if (cache && !cache->empty())
     cached_data = new v8::ScriptCompiler::CachedData(reinterpret_cast<const std::uint8_t*>(cache->data()),
@@ -98,7 +104,7 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
   v8::Local<v8::Module> module;
   if (!load_module(isolate, *path).ToLocal(&module)) return fail(try_catch.Exception());
   if (module->GetStatus() == v8::Module::kUninstantiated &&
-      !module->InstantiateModule(context, resolve_static_import).FromMaybe(false))
+      !module->InstantiateModule(context, guarded<resolve_static_import>).FromMaybe(false))
     return fail(try_catch.Exception());
   v8::Local<v8::Value> evaluation;
   if (!module->Evaluate(context).ToLocal(&evaluation)) return fail(try_catch.Exception());
@@ -117,8 +123,8 @@ void initialize_import_meta(v8::Local<v8::Context> context, v8::Local<v8::Module
 }  // namespace
 
 void install_module_loader(v8::Isolate* isolate) {
-  isolate->SetHostImportModuleDynamicallyCallback(import_dynamically);
-  isolate->SetHostInitializeImportMetaObjectCallback(initialize_import_meta);
+  isolate->SetHostImportModuleDynamicallyCallback(guarded<import_dynamically>);
+  isolate->SetHostInitializeImportMetaObjectCallback(guarded<initialize_import_meta>);
 }
 
 void write_module_code_caches(v8::Isolate* isolate) {
@@ -130,7 +136,8 @@ void write_module_code_caches(v8::Isolate* isolate) {
     auto module = it->second.Get(isolate);
     std::unique_ptr<v8::ScriptCompiler::CachedData> data(
         v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
-    if (data) save_cache_file(state, code_cache_path(state, path), data->data, static_cast<std::size_t>(data->length));
+    auto cache_path = code_cache_path(state, path);
+    if (data && cache_path) save_cache_file(state, *cache_path, data->data, static_cast<std::size_t>(data->length));
   }
   state.modules_needing_code_cache.clear();
 }
