@@ -355,6 +355,10 @@ Interpreter::~Interpreter() = default;
 std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const BootOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  // Sizes are checked at every start, before any path is derived from the bundle (its
+  // canonical folder, the snapshot's name); the content hashes only when there is no boot
+  // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
+  if (auto checked = check_assets(options.assets_dir, false); !checked) return std::unexpected(checked.error());
   std::error_code ec;
   impl->state.assets_dir = fs::canonical(options.assets_dir, ec);
   if (ec) return std::unexpected("Pyodide assets not found at " + options.assets_dir.string());
@@ -371,13 +375,12 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
   }
   packages.fetch = options.fetch_package_file;
   impl->state.notice = options.on_notice;
-  // Sizes are checked at every start; the content hashes only when there is no boot
-  // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
   const auto snapshot = detail::snapshot_path(impl->state);
   std::error_code exists_ec;
   const bool first_boot = !snapshot || !fs::exists(*snapshot, exists_ec);
-  if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked)
-    return std::unexpected(checked.error());
+  if (first_boot) {
+    if (auto checked = check_assets(impl->state.assets_dir, true); !checked) return std::unexpected(checked.error());
+  }
   if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());
   return std::unique_ptr<Interpreter>(new Interpreter(std::move(impl)));
 }
