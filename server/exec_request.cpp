@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/base64.h"
 #include "engine/sandbox_path.h"
-#include "server/base64.h"
 
 namespace vivarium::server {
 
@@ -179,7 +179,7 @@ std::expected<ExecInput, RequestError> parse_exec_request(const std::string& ses
     if (file.b64_data.state != Field::State::string) return validation(where + ".b64_data must be a string");
     auto name = engine::validate_sandbox_path(file.filename.text);
     if (!name) return validation(where + ".filename: " + name.error());
-    auto data = base64_decode(file.b64_data.text);
+    auto data = engine::base64_decode(file.b64_data.text);
     if (!data) return std::unexpected(RequestError{"parsing", where + ".b64_data: " + data.error()});
     file.b64_data.set(Field::State::missing);  // frees the text before the next file is decoded
     input.files.push_back({*name, std::move(*data)});

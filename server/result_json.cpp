@@ -1,6 +1,6 @@
 #include "server/result_json.h"
 
-#include "server/base64.h"
+#include "engine/base64.h"
 
 namespace vivarium::server {
 
@@ -25,7 +25,7 @@ std::string to_json_text(const nlohmann::json& body) {
 nlohmann::json execution_to_json(const engine::ExecutionResult& result, const FinalExpressionLimits& limits) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& file : result.output_files)
-    files.push_back({{"filename", file.path}, {"b64_data", base64_encode(file.data)}});
+    files.push_back({{"filename", file.path}, {"b64_data", engine::base64_encode(file.data)}});
   nlohmann::json body = {
       // Checked text is one JSON value of bounded depth, so parsing it and writing it
       // back out cannot recurse deeply.

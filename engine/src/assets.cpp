@@ -4,7 +4,7 @@
 #include <system_error>
 
 #include "src/digest.h"
-#include "src/isolate_state.h"
+#include "src/host_io.h"
 
 namespace vivarium::engine {
 namespace fs = std::filesystem;

@@ -5,6 +5,10 @@
 
 #include <unistd.h>
 
+#include "src/host_io.h"
+#include "src/v8_guard.h"
+#include "src/v8_util.h"
+
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -48,10 +52,13 @@ void hook_read_stdin(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
-fs::path snapshot_path(const IsolateState& state) {
+std::optional<fs::path> snapshot_path(const IsolateState& state) {
+  if (state.cache_dir.empty()) return std::nullopt;
   // The snapshot holds wasm memory only: it depends on the bundle, not on V8.
-  const auto wasm_size = fs::file_size(state.assets_dir / "pyodide.asm.wasm");
-  const auto stdlib_size = fs::file_size(state.assets_dir / "python_stdlib.zip");
+  std::error_code wasm_error, stdlib_error;
+  const auto wasm_size = fs::file_size(state.assets_dir / "pyodide.asm.wasm", wasm_error);
+  const auto stdlib_size = fs::file_size(state.assets_dir / "python_stdlib.zip", stdlib_error);
+  if (wasm_error || stdlib_error) return std::nullopt;  // checked at boot, so gone since: no snapshot
   return state.cache_dir /
          ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
 }
@@ -60,8 +67,8 @@ namespace {
 
 void hook_load_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto& state = IsolateState::of(info.GetIsolate());
-  if (state.cache_dir.empty()) return;
-  auto mapped = MappedFile::open(snapshot_path(state));
+  const auto path = snapshot_path(state);
+  auto mapped = path ? MappedFile::open(*path) : nullptr;
   if (!mapped) return;
   // Zero-copy: the ArrayBuffer reads the mapping, which lives as long as the buffer.
   auto* holder = new std::shared_ptr<MappedFile>(mapped);
@@ -75,9 +82,10 @@ void hook_load_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto& state = IsolateState::of(info.GetIsolate());
-  if (state.cache_dir.empty() || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
+  const auto path = snapshot_path(state);
+  if (!path || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
   const std::string bytes = copy_bytes(info[0]);
-  save_cache_file(state, snapshot_path(state), bytes.data(), bytes.size());
+  save_cache_file(state, *path, bytes.data(), bytes.size());
 }
 
 // sleep(ms): blocks without burning CPU (emscripten's own nanosleep busy-waits), in
@@ -94,10 +102,11 @@ void hook_sleep(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state.wakeup->condition.wait_until(lock, until, [&] { return state.wakeup->interrupted.load(); });
 }
 
-void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name,
-              v8::FunctionCallback callback) {
+// Every hook is installed guarded (see v8_guard.h).
+template <v8::FunctionCallback Callback>
+void set_hook(v8::Local<v8::Context> context, v8::Local<v8::Object> hooks, const char* name) {
   auto* isolate = context->GetIsolate();
-  auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
+  auto function = v8::FunctionTemplate::New(isolate, guarded<Callback>, {}, {}, 0, v8::ConstructorBehavior::kThrow)
                       ->GetFunction(context)
                       .ToLocalChecked();
   hooks->Set(context, to_v8(isolate, name), function).Check();
@@ -109,12 +118,12 @@ v8::Local<v8::Object> make_boot_hooks(v8::Local<v8::Context> context, IsolateSta
                                       std::shared_ptr<v8::BackingStore>& interrupt_store) {
   auto* isolate = context->GetIsolate();
   auto hooks = v8::Object::New(isolate);
-  set_hook(context, hooks, "write", hook_write);
-  set_hook(context, hooks, "writeBytes", hook_write_bytes);
-  set_hook(context, hooks, "readStdin", hook_read_stdin);
-  set_hook(context, hooks, "loadSnapshot", hook_load_snapshot);
-  set_hook(context, hooks, "saveSnapshot", hook_save_snapshot);
-  set_hook(context, hooks, "sleep", hook_sleep);
+  set_hook<hook_write>(context, hooks, "write");
+  set_hook<hook_write_bytes>(context, hooks, "writeBytes");
+  set_hook<hook_read_stdin>(context, hooks, "readStdin");
+  set_hook<hook_load_snapshot>(context, hooks, "loadSnapshot");
+  set_hook<hook_save_snapshot>(context, hooks, "saveSnapshot");
+  set_hook<hook_sleep>(context, hooks, "sleep");
   auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
   interrupt_store = interrupt->GetBackingStore();
   state.interrupt_flag = static_cast<const std::int32_t*>(interrupt_store->Data());

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "src/isolate_state.h"
 
@@ -14,7 +15,8 @@ namespace vivarium::engine::detail {
 v8::Local<v8::Object> make_boot_hooks(v8::Local<v8::Context> context, IsolateState& state,
                                       std::shared_ptr<v8::BackingStore>& interrupt_store);
 
-// Where the Pyodide memory snapshot for this bundle is cached.
-std::filesystem::path snapshot_path(const IsolateState& state);
+// Where the Pyodide memory snapshot for this bundle is cached; nullopt without a cache
+// folder (or when the bundle's files cannot be measured).
+std::optional<std::filesystem::path> snapshot_path(const IsolateState& state);
 
 }  // namespace vivarium::engine::detail

@@ -1,5 +1,4 @@
-// Hashing and encoding helpers over OpenSSL, for the engine's own use (the engine does
-// not depend on server/, which has the API-facing base64).
+// Hashing over OpenSSL, for the engine's own use (base64 is in engine/base64.h).
 #pragma once
 
 #include <string>
@@ -7,5 +6,4 @@
 
 namespace vivarium::engine::detail {
 std::string sha256_hex(std::string_view bytes);
-std::string base64_encode(std::string_view bytes);
 }  // namespace vivarium::engine::detail

@@ -4,6 +4,7 @@
 
 #include "src/isolate_state.h"
 #include "src/v8_process.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace {
@@ -11,14 +12,7 @@ namespace {
 void report_uncaught(v8::Isolate* isolate, v8::TryCatch& try_catch) {
   auto& state = IsolateState::of(isolate);
   if (!state.output || try_catch.HasTerminated()) return;
-  auto context = isolate->GetCurrentContext();
-  v8::Local<v8::Value> stack;
-  std::string text;
-  if (try_catch.StackTrace(context).ToLocal(&stack) && stack->IsString())
-    text = to_std(isolate, stack);
-  else
-    text = to_std(isolate, try_catch.Exception());
-  state.output(true, "Uncaught (in timer) " + text + "\n");
+  state.output(true, "Uncaught (in timer) " + exception_text(isolate, try_catch) + "\n");
 }
 
 // Runs the timer that is due first, if any is due (or any at all when `force`).

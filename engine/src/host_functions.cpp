@@ -1,17 +1,18 @@
 #include "src/host_functions.h"
 
-#include <openssl/evp.h>
 #include <sys/random.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <vector>
 
-#include "src/digest.h"
+#include "engine/base64.h"
+#include "src/host_io.h"
 #include "src/isolate_state.h"
 #include "src/package_files.h"
 #include "src/text_codec.h"
+#include "src/v8_guard.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace {
@@ -48,8 +49,8 @@ void host_readbuffer(const Info& info) {
   auto* isolate = info.GetIsolate();
   auto& state = IsolateState::of(isolate);
   const std::string requested = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
-  if (auto source = wheel_source_of(state, requested)) {
-    auto bytes = read_package_file(state, *source, requested);
+  if (auto source = wheel_source_of(state.package_files, requested)) {
+    auto bytes = read_package_file(state.package_files, *source, requested);
     if (!bytes) return throw_error(isolate, "readbuffer: " + bytes.error());
     auto buffer = v8::ArrayBuffer::New(isolate, bytes->size());
     if (!bytes->empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes->data(), bytes->size());
@@ -188,33 +189,27 @@ void host_btoa(const Info& info) {
   info.GetReturnValue().Set(to_v8(isolate, base64_encode(bytes)));
 }
 
-// atob(base64): the decoded bytes as a Latin1 string, as in browsers.
+// atob(base64): the decoded bytes as a Latin1 string, as in browsers, which forgive
+// whitespace and missing padding; the rest is the strict decoder's.
 void host_atob(const Info& info) {
   auto* isolate = info.GetIsolate();
   std::string text = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
   std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; });
   while (text.size() % 4 != 0) text += '=';
-  for (char c : text)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
-      return throw_error(isolate, "atob: the string is not valid base64");
-  std::string decoded(3 * (text.size() / 4) + 1, '\0');
-  const int length =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (length < 0) return throw_error(isolate, "atob: the string is not valid base64");
-  std::size_t padding = 0;
-  if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
-  decoded.resize(static_cast<std::size_t>(length) - padding);
+  auto decoded = base64_decode(text);
+  if (!decoded) return throw_error(isolate, "atob: the string is not valid base64");
   v8::Local<v8::String> result;
-  if (v8::String::NewFromOneByte(isolate, reinterpret_cast<const std::uint8_t*>(decoded.data()),
-                                 v8::NewStringType::kNormal, static_cast<int>(decoded.size()))
+  if (v8::String::NewFromOneByte(isolate, reinterpret_cast<const std::uint8_t*>(decoded->data()),
+                                 v8::NewStringType::kNormal, static_cast<int>(decoded->size()))
           .ToLocal(&result))
     info.GetReturnValue().Set(result);
 }
 
-void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
-                  v8::FunctionCallback callback) {
-  auto function = v8::FunctionTemplate::New(isolate, callback, {}, {}, 0, v8::ConstructorBehavior::kThrow)
+// Every host function is installed guarded (see v8_guard.h).
+template <v8::FunctionCallback Callback>
+void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+                  const char* name) {
+  auto function = v8::FunctionTemplate::New(isolate, guarded<Callback>, {}, {}, 0, v8::ConstructorBehavior::kThrow)
                       ->GetFunction(context)
                       .ToLocalChecked();
   function->SetName(to_v8(isolate, name));
@@ -225,40 +220,40 @@ void set_function(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Loca
 
 void install_host_functions(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   auto global = context->Global();
-  set_function(isolate, context, global, "read", host_read);
-  set_function(isolate, context, global, "readbuffer", host_readbuffer);
-  set_function(isolate, context, global, "load", host_load);
-  set_function(isolate, context, global, "print", host_print);
-  set_function(isolate, context, global, "printErr", host_print_err);
-  set_function(isolate, context, global, "setTimeout", host_set_timeout);
-  set_function(isolate, context, global, "clearTimeout", host_clear_timeout);
-  set_function(isolate, context, global, "queueMicrotask", host_queue_microtask);
-  set_function(isolate, context, global, "btoa", host_btoa);
-  set_function(isolate, context, global, "atob", host_atob);
+  set_function<host_read>(isolate, context, global, "read");
+  set_function<host_readbuffer>(isolate, context, global, "readbuffer");
+  set_function<host_load>(isolate, context, global, "load");
+  set_function<host_print>(isolate, context, global, "print");
+  set_function<host_print_err>(isolate, context, global, "printErr");
+  set_function<host_set_timeout>(isolate, context, global, "setTimeout");
+  set_function<host_clear_timeout>(isolate, context, global, "clearTimeout");
+  set_function<host_queue_microtask>(isolate, context, global, "queueMicrotask");
+  set_function<host_btoa>(isolate, context, global, "btoa");
+  set_function<host_atob>(isolate, context, global, "atob");
 
   auto console = v8::Object::New(isolate);
-  set_function(isolate, context, console, "log", host_print);
-  set_function(isolate, context, console, "info", host_print);
-  set_function(isolate, context, console, "debug", host_print);
-  set_function(isolate, context, console, "warn", host_print_err);
-  set_function(isolate, context, console, "error", host_print_err);
+  set_function<host_print>(isolate, context, console, "log");
+  set_function<host_print>(isolate, context, console, "info");
+  set_function<host_print>(isolate, context, console, "debug");
+  set_function<host_print_err>(isolate, context, console, "warn");
+  set_function<host_print_err>(isolate, context, console, "error");
   global->Set(context, to_v8(isolate, "console"), console).Check();
 
   auto performance = v8::Object::New(isolate);
-  set_function(isolate, context, performance, "now", host_performance_now);
+  set_function<host_performance_now>(isolate, context, performance, "now");
   global->Set(context, to_v8(isolate, "performance"), performance).Check();
 
   auto crypto = v8::Object::New(isolate);
-  set_function(isolate, context, crypto, "getRandomValues", host_get_random_values);
+  set_function<host_get_random_values>(isolate, context, crypto, "getRandomValues");
   global->Set(context, to_v8(isolate, "crypto"), crypto).Check();
 
   auto os = v8::Object::New(isolate);
-  set_function(isolate, context, os, "system", host_os_system);
+  set_function<host_os_system>(isolate, context, os, "system");
   global->Set(context, to_v8(isolate, "os"), os).Check();
 
   v8::Local<v8::Value> math;
   if (global->Get(context, to_v8(isolate, "Math")).ToLocal(&math) && math->IsObject())
-    set_function(isolate, context, math.As<v8::Object>(), "random", host_math_random);
+    set_function<host_math_random>(isolate, context, math.As<v8::Object>(), "random");
 
   install_text_codec(isolate, context);
 }

@@ -1,4 +1,5 @@
-// Small helpers shared by the engine's V8 glue: strings, exceptions, host file access.
+#include "src/host_io.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -6,55 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <expected>
-
-#include "src/isolate_state.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
-
-v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text) {
-  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal, static_cast<int>(text.size()))
-      .ToLocalChecked();
-}
-
-std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::String::Utf8Value utf8(isolate, value);
-  return *utf8 ? std::string(*utf8, static_cast<std::size_t>(utf8.length())) : std::string();
-}
-
-void throw_error(v8::Isolate* isolate, std::string_view message, std::string_view kind) {
-  auto text = to_v8(isolate, message);
-  v8::Local<v8::Value> error;
-  if (kind == "TypeError")
-    error = v8::Exception::TypeError(text);
-  else if (kind == "RangeError")
-    error = v8::Exception::RangeError(text);
-  else
-    error = v8::Exception::Error(text);
-  isolate->ThrowException(error);
-}
-
-v8::Local<v8::Value> get_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* key) {
-  auto* isolate = context->GetIsolate();
-  v8::Local<v8::Value> value;
-  if (!object->Get(context, to_v8(isolate, key)).ToLocal(&value)) return v8::Undefined(isolate);
-  return value;
-}
-
-std::string copy_bytes(v8::Local<v8::Value> value) {
-  if (!value->IsArrayBufferView()) return {};
-  auto view = value.As<v8::ArrayBufferView>();
-  std::string bytes(view->ByteLength(), '\0');
-  if (!bytes.empty()) view->CopyContents(bytes.data(), bytes.size());
-  return bytes;
-}
-
-v8::Local<v8::Uint8Array> new_uint8array(v8::Isolate* isolate, std::string_view bytes) {
-  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
-  if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
-  return v8::Uint8Array::New(buffer, 0, bytes.size());
-}
 
 std::optional<std::string> read_file(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -91,7 +46,6 @@ std::shared_ptr<MappedFile> MappedFile::open(const fs::path& path) {
 
 MappedFile::~MappedFile() { ::munmap(const_cast<std::uint8_t*>(data_), size_); }
 
-namespace {
 std::expected<void, std::string> write_file_atomically(const fs::path& path, const void* data, std::size_t size) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -119,25 +73,25 @@ std::expected<void, std::string> write_file_atomically(const fs::path& path, con
   fs::remove(temp, ec);
   return std::unexpected(std::string(std::strerror(error != 0 ? error : EIO)));
 }
-}  // namespace
 
-void save_cache_file(IsolateState& state, const fs::path& path, const void* data, std::size_t size) {
-  if (state.cache_unwritable) return;
-  auto written = write_file_atomically(path, data, size);
-  if (written) return;
-  state.cache_unwritable = true;
-  if (state.notice)
-    state.notice("warning: cannot write the code cache in " + path.parent_path().string() + " (" + written.error() +
-                 "); running uncached, so every start compiles again: make that folder writable, free space on it, "
-                 "or choose another with --cache-dir");
+namespace {
+constexpr std::string_view kFileScheme = "file://";
 }
 
-std::optional<fs::path> allowed_host_path(const IsolateState& state, std::string_view requested) {
+std::optional<std::string_view> path_of_file_url(std::string_view text) {
+  if (!text.starts_with(kFileScheme)) return std::nullopt;
+  return text.substr(kFileScheme.size());
+}
+
+std::string_view strip_file_scheme(std::string_view text) { return path_of_file_url(text).value_or(text); }
+
+std::string file_url(const fs::path& path) { return std::string(kFileScheme) + path.string(); }
+
+std::optional<fs::path> visible_host_path(const fs::path& assets_dir, const fs::path& package_dir,
+                                          std::string_view requested) {
   if (requested.empty() || requested.find('\0') != std::string_view::npos) return std::nullopt;
-  std::string text(requested);
-  if (text.starts_with("file://")) text.erase(0, 7);
-  fs::path path(text);
-  if (path.is_relative()) path = state.assets_dir / path;
+  fs::path path(strip_file_scheme(requested));
+  if (path.is_relative()) path = assets_dir / path;
   std::error_code ec;
   // canonical() resolves symlinks and "..", so the prefix check below cannot be fooled.
   const fs::path resolved = fs::canonical(path, ec);
@@ -148,8 +102,8 @@ std::optional<fs::path> allowed_host_path(const IsolateState& state, std::string
     return !rel.empty() && !rel.native().starts_with("..");
   };
   // read() also serves the package folder's lock file, which Pyodide reads as text.
-  if (inside(state.assets_dir)) return resolved;
-  if (inside(state.packages.dir) && resolved.filename() == "pyodide-lock.json") return resolved;
+  if (inside(assets_dir)) return resolved;
+  if (inside(package_dir) && resolved.filename() == "pyodide-lock.json") return resolved;
   return std::nullopt;
 }
 

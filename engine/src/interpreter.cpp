@@ -16,10 +16,13 @@
 #include "src/host_functions.h"
 #include "src/isolate_state.h"
 #include "src/module_loader.h"
+#include "src/v8_guard.h"
+#include "src/v8_util.h"
 #include "src/wasm_cache.h"
 
 namespace vivarium::engine {
 namespace fs = std::filesystem;
+using detail::exception_text;
 using detail::IsolateState;
 using detail::to_std;
 using detail::to_v8;
@@ -34,20 +37,18 @@ double ms_since(Clock::time_point start) {
 constexpr std::int32_t kSigint = 2;  // what Pyodide's interrupt buffer expects for SIGINT
 
 // JS heap nearly full: stop the JS that is running instead of letting V8 abort the
-// process, and give V8 the headroom it needs to unwind.
+// process, and give V8 the headroom it needs to unwind. Called by V8 in the middle of a
+// garbage collection, where no JS exception may be thrown; nothing in it throws, and the
+// guard only makes sure of that.
 std::size_t on_near_heap_limit(void* data, std::size_t current_limit, std::size_t) {
-  auto* state = static_cast<IsolateState*>(data);
-  state->heap_exhausted = true;
-  state->isolate->TerminateExecution();
+  detail::catch_cpp_exceptions(
+      [&] {
+        auto* state = static_cast<IsolateState*>(data);
+        state->heap_exhausted = true;
+        state->isolate->TerminateExecution();
+      },
+      [](const std::string&) {});
   return current_limit + (std::size_t{64} << 20);
-}
-
-std::string describe_exception(v8::Isolate* isolate, v8::TryCatch& try_catch) {
-  if (try_catch.HasTerminated()) return "execution terminated";
-  auto context = isolate->GetCurrentContext();
-  v8::Local<v8::Value> stack;
-  if (try_catch.StackTrace(context).ToLocal(&stack) && stack->IsString()) return to_std(isolate, stack);
-  return to_std(isolate, try_catch.Exception());
 }
 
 }  // namespace
@@ -92,7 +93,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   isolate = v8::Isolate::New(params);
   state.isolate = isolate;
   isolate->SetData(0, &state);
-  isolate->AddNearHeapLimitCallback(on_near_heap_limit, &state);
+  isolate->AddNearHeapLimitCallback(on_near_heap_limit, &state);  // guarded inside
   isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   detail::install_module_loader(isolate);
   detail::install_wasm_streaming(isolate);
@@ -112,7 +113,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
 
   v8::TryCatch try_catch(isolate);
   auto fail = [&](const std::string& what) -> std::expected<void, std::string> {
-    return std::unexpected(what + ": " + describe_exception(isolate, try_catch));
+    return std::unexpected(what + ": " + exception_text(isolate, try_catch));
   };
   v8::ScriptOrigin origin(isolate, to_v8(isolate, "vivarium:bootstrap.js"));
   v8::Local<v8::Script> script;
@@ -134,7 +135,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
     return array;
   };
   std::vector<std::string> wheel_files;
-  for (const auto& [file, sha256] : state.wheels.sha256_by_file) wheel_files.push_back(file);
+  for (const auto& [file, sha256] : state.package_files.wheels.sha256_by_file) wheel_files.push_back(file);
   auto config = v8::Object::New(isolate);
   auto set = [&](const char* key, v8::Local<v8::Value> value) {
     config->Set(context, to_v8(isolate, key), value).Check();
@@ -143,8 +144,8 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   set("home", to_v8(isolate, kSandboxHome));
   set("runnerSource", to_v8(isolate, detail::kRunnerPy));
   set("micropipSource", to_v8(isolate, detail::kMicropipPy));
-  set("packagesURL", to_v8(isolate, folder_url(state.packages.dir)));
-  set("wheelsURL", to_v8(isolate, folder_url(state.wheels.dir)));
+  set("packagesURL", to_v8(isolate, folder_url(state.package_files.packages.dir)));
+  set("wheelsURL", to_v8(isolate, folder_url(state.package_files.wheels.dir)));
   set("wheelFiles", string_array(wheel_files));
   set("preload", string_array(options.preload));
   v8::Local<v8::Value> args[] = {config};
@@ -154,15 +155,8 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   auto promise = pending.As<v8::Promise>();
   const auto outcome = detail::run_until_settled(isolate, promise, wakeup);
   if (outcome != detail::LoopOutcome::settled) return std::unexpected(std::string("booting Pyodide did not finish"));
-  if (promise->State() == v8::Promise::kRejected) {
-    auto reason = promise->Result();
-    std::string text = to_std(isolate, reason);
-    if (reason->IsObject()) {
-      auto stack = detail::get_property(context, reason.As<v8::Object>(), "stack");
-      if (stack->IsString()) text = to_std(isolate, stack);
-    }
-    return std::unexpected("booting Pyodide failed: " + text);
-  }
+  if (promise->State() == v8::Promise::kRejected)
+    return std::unexpected("booting Pyodide failed: " + exception_text(isolate, promise->Result()));
   auto booted = promise->Result();
   if (!booted->IsObject()) return std::unexpected(std::string("booting Pyodide returned nothing"));
   auto execute = detail::get_property(context, booted.As<v8::Object>(), "execute");
@@ -254,19 +248,12 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
   std::optional<std::string> engine_failure;
   v8::Local<v8::Promise> promise;
   if (!execute_function.Get(isolate)->Call(context, v8::Undefined(isolate), 5, args).ToLocal(&pending)) {
-    engine_failure = describe_exception(isolate, try_catch);
+    engine_failure = exception_text(isolate, try_catch);
   } else {
     promise = pending.As<v8::Promise>();
     switch (detail::run_until_settled(isolate, promise, wakeup)) {
       case detail::LoopOutcome::settled:
-        if (promise->State() == v8::Promise::kRejected) {
-          auto reason = promise->Result();
-          engine_failure = to_std(isolate, reason);
-          if (reason->IsObject()) {
-            auto stack = detail::get_property(context, reason.As<v8::Object>(), "stack");
-            if (stack->IsString()) engine_failure = to_std(isolate, stack);
-          }
-        }
+        if (promise->State() == v8::Promise::kRejected) engine_failure = exception_text(isolate, promise->Result());
         break;
       case detail::LoopOutcome::terminated:
         engine_failure = "execution terminated";
@@ -368,27 +355,32 @@ Interpreter::~Interpreter() = default;
 std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const BootOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  // Sizes are checked at every start, before any path is derived from the bundle (its
+  // canonical folder, the snapshot's name); the content hashes only when there is no boot
+  // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
+  if (auto checked = check_assets(options.assets_dir, false); !checked) return std::unexpected(checked.error());
   std::error_code ec;
   impl->state.assets_dir = fs::canonical(options.assets_dir, ec);
   if (ec) return std::unexpected("Pyodide assets not found at " + options.assets_dir.string());
   impl->state.cache_dir = options.cache_dir;
   impl->state.inherit_stdin = options.inherit_stdin;
+  auto& packages = impl->state.package_files;
   if (options.packages) {
-    impl->state.packages = {fs::canonical(options.packages->dir, ec), options.packages->sha256_by_file};
+    packages.packages = {fs::canonical(options.packages->dir, ec), options.packages->sha256_by_file};
     if (ec) return std::unexpected("package folder not found: " + options.packages->dir.string());
   }
   if (options.wheels) {
-    impl->state.wheels = {fs::canonical(options.wheels->dir, ec), options.wheels->sha256_by_file};
+    packages.wheels = {fs::canonical(options.wheels->dir, ec), options.wheels->sha256_by_file};
     if (ec) return std::unexpected("wheel folder not found: " + options.wheels->dir.string());
   }
-  impl->state.fetch_package_file = options.fetch_package_file;
+  packages.fetch = options.fetch_package_file;
   impl->state.notice = options.on_notice;
-  // Sizes are checked at every start; the content hashes only when there is no boot
-  // cache yet, i.e. the first time this bundle is used (hashing costs ~20 ms).
+  const auto snapshot = detail::snapshot_path(impl->state);
   std::error_code exists_ec;
-  const bool first_boot = options.cache_dir.empty() || !fs::exists(detail::snapshot_path(impl->state), exists_ec);
-  if (auto checked = check_assets(impl->state.assets_dir, first_boot); !checked)
-    return std::unexpected(checked.error());
+  const bool first_boot = !snapshot || !fs::exists(*snapshot, exists_ec);
+  if (first_boot) {
+    if (auto checked = check_assets(impl->state.assets_dir, true); !checked) return std::unexpected(checked.error());
+  }
   if (auto booted = impl->boot(); !booted) return std::unexpected(booted.error());
   return std::unique_ptr<Interpreter>(new Interpreter(std::move(impl)));
 }
@@ -405,6 +397,6 @@ void Interpreter::reseed_after_fork() {
 }
 Interpreter::BootTimings Interpreter::boot_timings() const { return impl_->timings; }
 std::vector<std::string> Interpreter::missing_preloads() const { return impl_->missing_preloads; }
-void Interpreter::set_package_fetcher(WheelFetcher fetch) { impl_->state.fetch_package_file = std::move(fetch); }
+void Interpreter::set_package_fetcher(WheelFetcher fetch) { impl_->state.package_files.fetch = std::move(fetch); }
 
 }  // namespace vivarium::engine

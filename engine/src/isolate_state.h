@@ -1,5 +1,7 @@
 // Per-isolate state shared by the host functions, the module loader and the event loop.
 // Stored in isolate slot 0; every V8 callback finds it through IsolateState::of().
+// Only the state lives here: V8 helpers are in v8_util.h, host file access in host_io.h,
+// the wheel folders in package_files.h.
 #pragma once
 
 #include <v8.h>
@@ -9,14 +11,13 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "engine/interpreter.h"
-#include "src/event_loop.h"
+#include "src/loop_wakeup.h"
+#include "src/package_files.h"
 
 namespace vivarium::engine::detail {
 
@@ -30,12 +31,9 @@ struct IsolateState {
   v8::Isolate* isolate = nullptr;
   v8::Global<v8::Context> context;
 
-  std::filesystem::path assets_dir;  // canonical; the only host folder JS may read from
+  std::filesystem::path assets_dir;  // canonical, checked; the only host folder JS may read from
   std::filesystem::path cache_dir;   // empty: no code caches
-  // Wheels readable besides the assets; dir is canonical, empty: no such folder.
-  PackageFolder packages;  // the package folder (pyodide-lock.json)
-  PackageFolder wheels;    // the extra folder of pure-Python wheels (micropip)
-  WheelFetcher fetch_package_file;
+  PackageFiles package_files;        // wheels readable besides the assets
   bool inherit_stdin = false;
 
   // Where Python's and JS's output goes: set for the duration of one execution.
@@ -68,43 +66,12 @@ struct IsolateState {
   static IsolateState& of(v8::Isolate* isolate) { return *static_cast<IsolateState*>(isolate->GetData(0)); }
 };
 
-// Throws a JS exception of the given constructor ("TypeError", "RangeError", "Error").
-void throw_error(v8::Isolate* isolate, std::string_view message, std::string_view kind = "Error");
-v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text);
-std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value);
-
-// object[key], or undefined when reading it throws.
-v8::Local<v8::Value> get_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* key);
-// The bytes an ArrayBufferView shows (empty for anything else).
-std::string copy_bytes(v8::Local<v8::Value> value);
-v8::Local<v8::Uint8Array> new_uint8array(v8::Isolate* isolate, std::string_view bytes);
-
-// Reads a whole file; nullopt when it cannot be read.
-std::optional<std::string> read_file(const std::filesystem::path& path);
-
-// A read-only memory mapping of a whole file: big assets and caches (tens of MB) are
-// handed to V8 without copying them through the heap.
-class MappedFile {
- public:
-  static std::shared_ptr<MappedFile> open(const std::filesystem::path& path);
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  const std::uint8_t* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  MappedFile(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  const std::uint8_t* data_;
-  std::size_t size_;
-};
-// Writes a cache file atomically (temp + rename). Caches are optional: when one cannot
-// be written (a read-only or full folder) the boot goes on uncached, with one notice
-// naming the folder, and writes no further cache file.
+// Writes a cache file atomically. Caches are optional: when one cannot be written (a
+// read-only or full folder) the boot goes on uncached, with one notice naming the
+// folder, and writes no further cache file.
 void save_cache_file(IsolateState& state, const std::filesystem::path& path, const void* data, std::size_t size);
 
-// Resolves a path that JS asked for and returns it only when it is a regular file inside
-// the asset folder. Everything else on the host is invisible to JS.
+// The host file JS asked for, when JS may read it (see visible_host_path in host_io.h).
 std::optional<std::filesystem::path> allowed_host_path(const IsolateState& state, std::string_view requested);
 
 }  // namespace vivarium::engine::detail

@@ -1,14 +1,22 @@
 #include "src/module_loader.h"
 
 #include "engine/runtime.h"
+#include "src/host_io.h"
 #include "src/isolate_state.h"
+#include "src/v8_guard.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 namespace {
 
-fs::path code_cache_path(const IsolateState& state, const fs::path& module_path) {
-  const auto size = fs::file_size(module_path);
+// Named by the module's size, which changes with the bundle; nullopt without a cache
+// folder or when the size cannot be read (then the module goes uncached).
+std::optional<fs::path> code_cache_path(const IsolateState& state, const fs::path& module_path) {
+  if (state.cache_dir.empty()) return std::nullopt;
+  std::error_code ec;
+  const auto size = fs::file_size(module_path, ec);
+  if (ec) return std::nullopt;
   return state.cache_dir /
          (module_path.filename().string() + "-" + std::to_string(size) + "-" + Runtime::code_cache_key() + ".jscache");
 }
@@ -22,11 +30,11 @@ v8::MaybeLocal<v8::Module> load_module(v8::Isolate* isolate, const fs::path& pat
     throw_error(isolate, "cannot load module " + path.string());
     return {};
   }
-  const std::string url = "file://" + path.string();
-  v8::ScriptOrigin origin(isolate, to_v8(isolate, url), 0, 0, false, -1, {}, false, false, /*is_module=*/true);
+  v8::ScriptOrigin origin(isolate, to_v8(isolate, file_url(path)), 0, 0, false, -1, {}, false, false,
+                          /*is_module=*/true);
 
   std::optional<std::string> cache;
-  if (!state.cache_dir.empty()) cache = read_file(code_cache_path(state, path));
+  if (auto cache_path = code_cache_path(state, path)) cache = read_file(*cache_path);
   v8::ScriptCompiler::CachedData* cached_data = nullptr;
   if (cache && !cache->empty())
     cached_data = new v8::ScriptCompiler::CachedData(reinterpret_cast<const std::uint8_t*>(cache->data()),
@@ -51,8 +59,7 @@ std::optional<fs::path> module_path_of(v8::Isolate* isolate, v8::Local<v8::Modul
 std::optional<fs::path> resolve_specifier(v8::Isolate* isolate, const std::string& specifier,
                                           const std::optional<fs::path>& referrer) {
   auto& state = IsolateState::of(isolate);
-  std::string text = specifier;
-  if (text.starts_with("file://")) text.erase(0, 7);
+  const std::string_view text = strip_file_scheme(specifier);
   fs::path path(text);
   if (path.is_relative()) {
     if (!(text.starts_with("./") || text.starts_with("../"))) return std::nullopt;  // bare names: none
@@ -85,8 +92,8 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
   const std::string name = to_std(isolate, specifier);
   std::optional<fs::path> referrer;
   if (resource_name->IsString()) {
-    std::string ref = to_std(isolate, resource_name);
-    if (ref.starts_with("file://")) referrer = fs::path(ref.substr(7));
+    const std::string ref = to_std(isolate, resource_name);
+    if (auto ref_path = path_of_file_url(ref)) referrer = fs::path(*ref_path);
   }
   auto fail = [&](v8::Local<v8::Value> error) {
     resolver->Reject(context, error).Check();
@@ -97,7 +104,7 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
   v8::Local<v8::Module> module;
   if (!load_module(isolate, *path).ToLocal(&module)) return fail(try_catch.Exception());
   if (module->GetStatus() == v8::Module::kUninstantiated &&
-      !module->InstantiateModule(context, resolve_static_import).FromMaybe(false))
+      !module->InstantiateModule(context, guarded<resolve_static_import>).FromMaybe(false))
     return fail(try_catch.Exception());
   v8::Local<v8::Value> evaluation;
   if (!module->Evaluate(context).ToLocal(&evaluation)) return fail(try_catch.Exception());
@@ -110,14 +117,14 @@ v8::MaybeLocal<v8::Promise> import_dynamically(v8::Local<v8::Context> context, v
 void initialize_import_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module, v8::Local<v8::Object> meta) {
   auto* isolate = context->GetIsolate();
   if (auto path = module_path_of(isolate, module))
-    meta->CreateDataProperty(context, to_v8(isolate, "url"), to_v8(isolate, "file://" + path->string())).Check();
+    meta->CreateDataProperty(context, to_v8(isolate, "url"), to_v8(isolate, file_url(*path))).Check();
 }
 
 }  // namespace
 
 void install_module_loader(v8::Isolate* isolate) {
-  isolate->SetHostImportModuleDynamicallyCallback(import_dynamically);
-  isolate->SetHostInitializeImportMetaObjectCallback(initialize_import_meta);
+  isolate->SetHostImportModuleDynamicallyCallback(guarded<import_dynamically>);
+  isolate->SetHostInitializeImportMetaObjectCallback(guarded<initialize_import_meta>);
 }
 
 void write_module_code_caches(v8::Isolate* isolate) {
@@ -129,7 +136,8 @@ void write_module_code_caches(v8::Isolate* isolate) {
     auto module = it->second.Get(isolate);
     std::unique_ptr<v8::ScriptCompiler::CachedData> data(
         v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
-    if (data) save_cache_file(state, code_cache_path(state, path), data->data, static_cast<std::size_t>(data->length));
+    auto cache_path = code_cache_path(state, path);
+    if (data && cache_path) save_cache_file(state, *cache_path, data->data, static_cast<std::size_t>(data->length));
   }
   state.modules_needing_code_cache.clear();
 }

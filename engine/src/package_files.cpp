@@ -1,62 +1,57 @@
 #include "src/package_files.h"
 
 #include "src/digest.h"
+#include "src/host_io.h"
 
 namespace vivarium::engine::detail {
 namespace fs = std::filesystem;
 
 namespace {
-fs::path strip_file_scheme(std::string_view requested) {
-  std::string text(requested);
-  if (text.starts_with("file://")) text.erase(0, 7);
-  return fs::path(text);
-}
-
-const PackageFolder& folder_of(const IsolateState& state, WheelSource source) {
-  return source == WheelSource::package_folder ? state.packages : state.wheels;
+const PackageFolder& folder_of(const PackageFiles& files, WheelSource source) {
+  return source == WheelSource::package_folder ? files.packages : files.wheels;
 }
 
 // Pyodide's shell mode ignores packageBaseUrl and asks for the bare file name of the lock
 // entry; such a name means the package folder.
-fs::path resolve(const IsolateState& state, std::string_view requested) {
-  const fs::path path = strip_file_scheme(requested);
-  return (path.is_relative() ? state.packages.dir / path : path).lexically_normal();
+fs::path resolve(const PackageFiles& files, std::string_view requested) {
+  const fs::path path(strip_file_scheme(requested));
+  return (path.is_relative() ? files.packages.dir / path : path).lexically_normal();
 }
 }  // namespace
 
-std::optional<WheelSource> wheel_source_of(const IsolateState& state, std::string_view requested) {
+std::optional<WheelSource> wheel_source_of(const PackageFiles& files, std::string_view requested) {
   // By the listed file name, not by folder containment: the folders may nest (a wheel
   // folder inside the package folder, or one that holds the assets).
   auto listed_in = [](const PackageFolder& folder, const fs::path& path) {
     return !folder.dir.empty() && path.parent_path() == folder.dir &&
            folder.sha256_by_file.contains(path.filename().string());
   };
-  const fs::path given = strip_file_scheme(requested);
+  const fs::path given(strip_file_scheme(requested));
   if (given.is_relative()) {
     // Relative names other than listed wheels stay with the asset folder.
-    if (!state.packages.dir.empty() && state.packages.sha256_by_file.contains(given.lexically_normal().string()))
+    if (!files.packages.dir.empty() && files.packages.sha256_by_file.contains(given.lexically_normal().string()))
       return WheelSource::package_folder;
     return std::nullopt;
   }
   const fs::path path = given.lexically_normal();
-  if (listed_in(state.packages, path)) return WheelSource::package_folder;
-  if (listed_in(state.wheels, path)) return WheelSource::wheel_folder;
+  if (listed_in(files.packages, path)) return WheelSource::package_folder;
+  if (listed_in(files.wheels, path)) return WheelSource::wheel_folder;
   return std::nullopt;
 }
 
-std::expected<std::string, std::string> read_package_file(const IsolateState& state, WheelSource source,
+std::expected<std::string, std::string> read_package_file(const PackageFiles& files, WheelSource source,
                                                           std::string_view requested) {
-  const PackageFolder& folder = folder_of(state, source);
+  const PackageFolder& folder = folder_of(files, source);
   const bool from_lock = source == WheelSource::package_folder;
-  const auto rel = resolve(state, requested).lexically_relative(folder.dir);
+  const auto rel = resolve(files, requested).lexically_relative(folder.dir);
   // Only plain file names that are listed: no sub-folders, nothing else on the host.
   const std::string name = rel.string();
   auto expected = folder.sha256_by_file.find(name);
   if (rel.has_parent_path() || expected == folder.sha256_by_file.end())
     return std::unexpected(std::string(from_lock ? "no such package file: " : "no such wheel: ") + name);
   std::optional<std::string> bytes;
-  if (state.fetch_package_file)
-    bytes = state.fetch_package_file(source, name);
+  if (files.fetch)
+    bytes = files.fetch(source, name);
   else
     bytes = read_file(folder.dir / name);
   if (!bytes)

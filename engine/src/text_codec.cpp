@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "src/isolate_state.h"
+#include "src/v8_guard.h"
+#include "src/v8_util.h"
 
 namespace vivarium::engine::detail {
 namespace {
@@ -292,6 +293,10 @@ void encoder_encode_into(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(result);
 }
 
+void encoder_construct(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!info.IsConstructCall()) throw_error(info.GetIsolate(), "TextEncoder must be called with new", "TypeError");
+}
+
 void encoder_encoding(v8::Local<v8::String>, const v8::PropertyCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(to_v8(info.GetIsolate(), "utf-8"));
 }
@@ -301,22 +306,21 @@ void encoder_encoding(v8::Local<v8::String>, const v8::PropertyCallbackInfo<v8::
 void install_text_codec(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   auto global = context->Global();
 
-  auto decoder = v8::FunctionTemplate::New(isolate, decoder_construct);
+  // Every callback is installed guarded (see v8_guard.h).
+  auto decoder = v8::FunctionTemplate::New(isolate, guarded<decoder_construct>);
   decoder->SetClassName(to_v8(isolate, "TextDecoder"));
   decoder->InstanceTemplate()->SetInternalFieldCount(1);
   auto decoder_proto = decoder->PrototypeTemplate();
-  decoder_proto->Set(isolate, "decode", v8::FunctionTemplate::New(isolate, decoder_decode));
-  decoder->InstanceTemplate()->SetAccessor(to_v8(isolate, "encoding"), decoder_encoding);
+  decoder_proto->Set(isolate, "decode", v8::FunctionTemplate::New(isolate, guarded<decoder_decode>));
+  decoder->InstanceTemplate()->SetAccessor(to_v8(isolate, "encoding"), guarded<decoder_encoding>);
   global->Set(context, to_v8(isolate, "TextDecoder"), decoder->GetFunction(context).ToLocalChecked()).Check();
 
-  auto encoder = v8::FunctionTemplate::New(isolate, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    if (!info.IsConstructCall()) throw_error(info.GetIsolate(), "TextEncoder must be called with new", "TypeError");
-  });
+  auto encoder = v8::FunctionTemplate::New(isolate, guarded<encoder_construct>);
   encoder->SetClassName(to_v8(isolate, "TextEncoder"));
   auto encoder_proto = encoder->PrototypeTemplate();
-  encoder_proto->Set(isolate, "encode", v8::FunctionTemplate::New(isolate, encoder_encode));
-  encoder_proto->Set(isolate, "encodeInto", v8::FunctionTemplate::New(isolate, encoder_encode_into));
-  encoder->InstanceTemplate()->SetAccessor(to_v8(isolate, "encoding"), encoder_encoding);
+  encoder_proto->Set(isolate, "encode", v8::FunctionTemplate::New(isolate, guarded<encoder_encode>));
+  encoder_proto->Set(isolate, "encodeInto", v8::FunctionTemplate::New(isolate, guarded<encoder_encode_into>));
+  encoder->InstanceTemplate()->SetAccessor(to_v8(isolate, "encoding"), guarded<encoder_encoding>);
   global->Set(context, to_v8(isolate, "TextEncoder"), encoder->GetFunction(context).ToLocalChecked()).Check();
 }
 

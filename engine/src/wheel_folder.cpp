@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "src/digest.h"
-#include "src/isolate_state.h"
+#include "src/host_io.h"
 
 namespace vivarium::engine {
 namespace fs = std::filesystem;

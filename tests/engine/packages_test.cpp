@@ -20,26 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path test_packages(const char* which) { return fs::path(VIVARIUM_TEST_PACKAGES) / which; }
-
-std::unique_ptr<engine::Interpreter> boot_with(const fs::path& dir, std::vector<std::string> preload = {},
-                                               const fs::path& wheels = {}) {
-  test_support::interpreter();  // initialises V8 with the tests' options
-  engine::BootOptions options;
-  options.assets_dir = fs::path(test_support::source_dir()) / "assets" / "pyodide";
-  options.cache_dir = engine::default_cache_dir();
-  auto folder = packages::load_package_folder(dir);
-  EXPECT_TRUE(folder.has_value() && folder->has_value()) << dir;
-  if (folder && *folder) options.packages = (*folder)->folder;
-  options.preload = std::move(preload);
-  if (!wheels.empty()) {
-    auto listing = engine::list_wheel_folder(wheels);
-    EXPECT_TRUE(listing.has_value() && listing->has_value()) << wheels;
-    if (listing && *listing) options.wheels = (*listing)->folder;
-  }
-  auto booted = engine::Interpreter::boot(options);
-  EXPECT_TRUE(booted.has_value()) << (booted ? "" : booted.error());
-  return booted ? std::move(*booted) : nullptr;
-}
+using test_support::boot_with;
 }  // namespace
 
 TEST(Packages, ImportsLoadPackagesFromTheFolderWithTheirDependencies) {

@@ -4,6 +4,8 @@
 
 #include "engine/assets.h"
 #include "engine/runtime.h"
+#include "engine/wheel_folder.h"
+#include "packages/packages.h"
 #include "support/subprocess.h"
 
 namespace vivarium::test_support {
@@ -25,6 +27,26 @@ engine::Interpreter& interpreter() {
   static std::unique_ptr<engine::Interpreter> shared;
   if (!shared || !shared->usable()) shared = boot_interpreter();
   return *shared;
+}
+
+std::unique_ptr<engine::Interpreter> boot_with(const std::filesystem::path& dir, std::vector<std::string> preload,
+                                               const std::filesystem::path& wheels) {
+  interpreter();  // initialises V8 with the tests' options
+  engine::BootOptions options;
+  options.assets_dir = std::filesystem::path(source_dir()) / "assets" / "pyodide";
+  options.cache_dir = engine::default_cache_dir();
+  auto folder = packages::load_package_folder(dir);
+  EXPECT_TRUE(folder.has_value() && folder->has_value()) << dir;
+  if (folder && *folder) options.packages = (*folder)->folder;
+  options.preload = std::move(preload);
+  if (!wheels.empty()) {
+    auto listing = engine::list_wheel_folder(wheels);
+    EXPECT_TRUE(listing.has_value() && listing->has_value()) << wheels;
+    if (listing && *listing) options.wheels = (*listing)->folder;
+  }
+  auto booted = engine::Interpreter::boot(options);
+  EXPECT_TRUE(booted.has_value()) << (booted ? "" : booted.error());
+  return booted ? std::move(*booted) : nullptr;
 }
 
 engine::ExecutionResult run(const std::string& code) {

@@ -1,6 +1,6 @@
 // POST /exec?sessionId=...: the body as a client sends it (server/exec_request.h
 // parse_exec_request), and the two checks inside it on their own: upload file names
-// (engine/sandbox_path.h) and base64 (server/base64.h).
+// (engine/sandbox_path.h) and base64 (engine/base64.h).
 // Input: the session id, a newline, the body. The same bytes also go whole to the file
 // name and base64 checks.
 // Invariants:
@@ -18,8 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/base64.h"
 #include "engine/sandbox_path.h"
-#include "server/base64.h"
 #include "server/exec_request.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -55,16 +55,16 @@ void check_file_name(std::string_view raw) {
 }
 
 void check_base64(std::string_view raw) {
-  const auto decoded = base64_decode(raw);
+  const auto decoded = vivarium::engine::base64_decode(raw);
   if (!decoded) {
     check(!decoded.error().empty(), "rejected base64 has a message");
     return;
   }
   const std::size_t padding = raw.ends_with("==") ? 2 : raw.ends_with("=") ? 1 : 0;
   check(raw.size() % 4 == 0 && decoded->size() == raw.size() / 4 * 3 - padding, "decoded size follows the padding");
-  const auto encoded = base64_encode(*decoded);
+  const auto encoded = vivarium::engine::base64_encode(*decoded);
   check(encoded.size() == raw.size(), "re-encoding gives the same length");
-  const auto again = base64_decode(encoded);
+  const auto again = vivarium::engine::base64_decode(encoded);
   check(again.has_value() && *again == *decoded, "decode(encode(bytes)) == bytes");
 }
 
@@ -88,7 +88,7 @@ void check_request(const std::string& session_id, const std::string& body) {
     check_accepted_name(file.path);
     const auto wanted = validate_sandbox_path(files[i]["filename"].get<std::string>());
     check(wanted.has_value() && *wanted == file.path, "a file keeps the name the client gave, normalised");
-    const auto data = base64_decode(files[i]["b64_data"].get<std::string>());
+    const auto data = vivarium::engine::base64_decode(files[i]["b64_data"].get<std::string>());
     check(data.has_value() && *data == file.data, "a file's contents are its b64_data decoded");
   }
 }

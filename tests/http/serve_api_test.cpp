@@ -1,8 +1,8 @@
 // Every rule of docs/api.md, against the real `vivarium serve`.
 #include <gtest/gtest.h>
 
+#include "engine/base64.h"
 #include "http/http_helpers.h"
-#include "server/base64.h"
 
 using namespace vivarium::test_support;
 using nlohmann::json;
@@ -13,7 +13,7 @@ ServeProcess& shared_server() {
   static ServeProcess shared({"--max-body-size", "1M", "--max-output-size", "2K", "--max-output-files-size", "3K"});
   return shared;
 }
-std::string b64(const std::string& text) { return vivarium::server::base64_encode(text); }
+std::string b64(const std::string& text) { return vivarium::engine::base64_encode(text); }
 }  // namespace
 
 TEST(ServeApi, ExecRunsCodeAndReturnsTheResultObject) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/interpreter.h"
+#include "engine/package_folder.h"
 
 namespace vivarium::engine {
 
