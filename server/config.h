@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sandbox/id_range.h"
+#include "server/packages.h"
 
 namespace vivarium::server {
 
@@ -49,7 +50,7 @@ struct ServerConfig {
   std::optional<std::filesystem::path> cache_dir;
   std::optional<std::filesystem::path> packages_dir;
   std::optional<std::filesystem::path> wheels_dir;
-  std::vector<std::string> preload = {"numpy", "pandas", "matplotlib"};
+  std::vector<std::string> preload = kDefaultPreload;
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.
