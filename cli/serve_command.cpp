@@ -8,6 +8,7 @@
 #include "server/packages.h"
 #include "server/serve.h"
 #include "server/zygote.h"
+#include "sessions/control_socket.h"
 
 namespace vivarium::cli {
 
@@ -75,8 +76,7 @@ int zygote_command(const ZygoteFlags& flags) {
   if (!flags.packages_dir.empty()) options.packages_dir = flags.packages_dir;
   if (!flags.wheels_dir.empty()) options.wheels_dir = flags.wheels_dir;
   options.preload = server::parse_package_list(flags.preload);
-  constexpr int kControlFd = 3;
-  return server::zygote_main(kControlFd, options);
+  return server::zygote_main(sessions::kZygoteControlFd, options);
 }
 
 }  // namespace vivarium::cli

@@ -23,6 +23,7 @@
 #include "server/logger.h"
 #include "server/session_cgroups.h"
 #include "server/session_process.h"
+#include "sessions/control_socket.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
 #include "sessions/wire_messages.h"
@@ -32,7 +33,6 @@ extern char** environ;
 namespace vivarium::server {
 namespace {
 
-constexpr int kZygoteFd = 3;                          // where the zygote finds its end of the control socket
 constexpr auto kBootLimit = std::chrono::minutes(3);  // a first boot compiles wasm (~10 s)
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -98,7 +98,7 @@ std::expected<void, std::string> Zygote::start() {
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, sockets[1], kZygoteFd);  // dup2 clears CLOEXEC
+  posix_spawn_file_actions_adddup2(&actions, sockets[1], sessions::kZygoteControlFd);  // dup2 clears CLOEXEC
   pid_t child = -1;
   const int rc = ::posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
