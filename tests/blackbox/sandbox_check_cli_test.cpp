@@ -21,8 +21,9 @@ TEST(SandboxCheckCli, ListsEveryLayerForBothRolesAndExitsOneExactlyWhenOneIsMiss
   EXPECT_NE(result.out.find("memory cgroup: "), std::string::npos) << result.out;
   const bool missing = result.out.find("MISSING") != std::string::npos;
   EXPECT_EQ(result.exit_status, missing ? 1 : 0) << result.out;
-  if (::geteuid() == 0)  // as root, a session switches to the first uid of the range
+  if (::geteuid() == 0) {  // as root, a session switches to the first uid of the range
     EXPECT_NE(result.out.find("unprivileged user: uid 1879048192, no capabilities"), std::string::npos) << result.out;
+  }
 }
 
 TEST(SandboxCheckCli, ABadUidRangeIsAUsageErrorNamingIt) {
