@@ -14,25 +14,13 @@ set -euo pipefail
 
 log() { printf 'setup-bench: %s\n' "$*" >&2; }
 die() { printf 'setup-bench: error: %s\n' "$*" >&2; exit 1; }
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# shellcheck source=scripts/apt-install-missing.sh
+. "$(dirname "$0")/apt-install-missing.sh"
 
 packages=(hyperfine python3 git)
 # Not the package when a node is already there: nodesource's or nvm's would conflict.
 command -v node >/dev/null || packages+=(nodejs)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [ "$status" = installed ] || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  log "apt-get update"
-  as_root apt-get update -qq >/dev/null
-  log "installing ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed (Debian 12 bookworm main is needed)"
-fi
+apt_install_missing "${packages[@]}"
 for tool in hyperfine node python3 git; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH after installing ${packages[*]}"
 done
