@@ -49,7 +49,9 @@ fuzz: $(FUZZ_DIR)/CMakeCache.txt
 	@cmake --build $(FUZZ_DIR) -j$(JOBS)
 	@scripts/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
+# scripts/setup-bench.sh installs what the benchmarks run (hyperfine, node, python3, git).
 bench: build
+	@scripts/setup-bench.sh
 	bench/startup.sh
 	bench/cpu.sh
 	bench/server.sh

@@ -26,10 +26,12 @@ void add_packages_command(CLI::App& app, PackagesOptions& options) {
       ->type_name("DIR");
   packages->add_option("--assets", options.assets_dir, "The Pyodide bundle folder (to find the default)")
       ->type_name("DIR");
+  const std::string default_preload = packages::join_package_list(packages::kDefaultPreload);
+  options.preload = default_preload;
   if (const char* env = std::getenv("PRELOAD")) options.preload = env;
   packages->add_option("--preload", options.preload, "The preload list to report on (as for serve)")
       ->type_name("NAMES")
-      ->default_str("numpy,pandas,matplotlib");
+      ->default_str(default_preload);
 }
 
 namespace {

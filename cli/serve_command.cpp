@@ -7,7 +7,7 @@
 #include "packages/packages.h"
 #include "server/config.h"
 #include "server/serve.h"
-#include "sessions/zygote.h"
+#include "sessions/control_socket.h"
 #include "sessions/zygote_main.h"
 
 namespace vivarium::cli {

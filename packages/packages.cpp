@@ -60,6 +60,12 @@ std::vector<std::string> parse_package_list(const std::string& text) {
   return names;
 }
 
+std::string join_package_list(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ",") + name;
+  return text;
+}
+
 std::string skipped_wheels_warning(const std::vector<std::string>& skipped, const fs::path& dir) {
   if (skipped.empty()) return "";
   constexpr std::size_t kShown = 10;  // a folder of native wheels should not flood the log

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fetches the official Pyodide 314.0.7 package distribution (numpy, pandas, matplotlib,
-# ... as wheels) for machines with internet access, and unpacks its wheels and
-# pyodide-lock.json into assets/packages/ (or $1).
+# Fetches the official package distribution of the Pyodide release pinned in
+# scripts/pyodide.lock (numpy, pandas, matplotlib, ... as wheels) for machines with
+# internet access, and unpacks its wheels and pyodide-lock.json into assets/packages/
+# (or $1).
 #
 # Trust: the release's lock file must equal the one of the npm bundle that set-up
 # already verified against scripts/pyodide.lock, and every wheel must match that lock's

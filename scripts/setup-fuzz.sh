@@ -8,24 +8,11 @@ set -euo pipefail
 
 log() { printf 'setup-fuzz: %s\n' "$*" >&2; }
 die() { printf 'setup-fuzz: error: %s\n' "$*" >&2; exit 1; }
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# shellcheck source=scripts/apt-install-missing.sh
+. "$(dirname "$0")/apt-install-missing.sh"
 
 # llvm-19 for llvm-symbolizer (crash reports with function names and lines); cmake,
 # nlohmann-json3-dev and libssl-dev too, so that `make fuzz` works on a machine where
 # scripts/setup.sh never ran (it needs no V8 and no Pyodide).
-packages=(clang-19 libclang-rt-19-dev llvm-19 cmake nlohmann-json3-dev libssl-dev)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [ "$status" = installed ] || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  log "apt-get update"
-  as_root apt-get update -qq >/dev/null
-  log "installing ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed (Debian 12 bookworm main is needed)"
-fi
+apt_install_missing clang-19 libclang-rt-19-dev llvm-19 cmake nlohmann-json3-dev libssl-dev
 command -v clang++-19 >/dev/null || die "clang++-19 is not on PATH after installing clang-19"

@@ -11,6 +11,8 @@
 
 namespace vivarium::server {
 
+using packages::join_package_list;
+using packages::kDefaultPreload;
 using packages::parse_package_list;
 
 using units::format_size;
@@ -18,6 +20,7 @@ using units::parse_seconds;
 using units::parse_size;
 
 const std::vector<SettingInfo>& server_settings() {
+  static const std::string default_preload = join_package_list(kDefaultPreload);
   static const std::vector<SettingInfo> settings = {
       {"HOST", "--host", "ADDRESS", "127.0.0.1",
        "Address to listen on; 0.0.0.0 exposes the server to the network (containers), and the API has no "
@@ -69,7 +72,7 @@ const std::vector<SettingInfo>& server_settings() {
        "A folder of Pyodide wheels with its pyodide-lock.json"},
       {"VIVARIUM_WHEELS_DIR", "--wheels-dir", "DIR", "'wheels' beside the assets",
        "A folder of pure-Python wheels (*-py3-none-any.whl) that micropip.install may install"},
-      {"PRELOAD", "--preload", "NAMES", "numpy,pandas,matplotlib",
+      {"PRELOAD", "--preload", "NAMES", default_preload.c_str(),
        "Packages imported in the zygote, so every session starts with them (comma-separated; 'none')"},
   };
   return settings;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "log/logger.h"
+#include "sessions/control_socket.h"
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
 #include "sessions/session_cgroups.h"

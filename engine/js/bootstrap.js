@@ -99,8 +99,8 @@
     return lock;
   }
 
-  // config: indexURL, home, runnerSource, micropipSource, packagesURL ("" for none),
-  // wheelsURL ("" for none), wheelFiles, preload.
+  // config: indexURL, home, runnerSource, micropipSource, pep440Source, packagesURL
+  // ("" for none), wheelsURL ("" for none), wheelFiles, preload.
   return async function boot(config) {
     const { indexURL, home, packagesURL } = config;
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
@@ -134,6 +134,7 @@
     namespace.set("_host_sleep", hooks.sleep);
     namespace.set("_official_imports", pyodide.toPy(officialImports(bundleLock)));
     namespace.set("_micropip_source", config.micropipSource);
+    namespace.set("_pep440_source", config.pep440Source);
     const micropipSettings = pyodide.toPy({
       _PACKAGE_DIR: packagesURL.replace(/\/$/, ""),
       _WHEEL_DIR: config.wheelsURL.replace(/\/$/, ""),

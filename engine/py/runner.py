@@ -264,12 +264,14 @@ def show(*args, **kwargs):
 
 class _EmbeddedModules:
     """Finds and loads modules whose source the host embedded: the matplotlib backend above
-    and vivarium's offline micropip. Each is compiled only when first imported."""
+    and vivarium's offline micropip with its PEP 440 / PEP 508 module. Each is compiled only
+    when first imported."""
 
     # name -> (source, filename, names the module's code expects to find)
     SOURCES = {
         "_vivarium_matplotlib_backend": (_MATPLOTLIB_BACKEND, "<vivarium matplotlib backend>", {}),
         "micropip": (_micropip_source, "<vivarium micropip>", _micropip_settings),  # noqa: F821 (set by the host)
+        "_vivarium_pep440": (_pep440_source, "<vivarium pep440>", {}),  # noqa: F821 (set by the host)
     }
 
     @classmethod

@@ -10,7 +10,7 @@ namespace vivarium::engine {
 namespace fs = std::filesystem;
 
 const std::vector<AssetFile>& pinned_asset_files() {
-  // Sizes and sha256 of the files of pyodide@314.0.7 (npm) that vivarium loads.
+  // Sizes and sha256 of the files of the pinned pyodide npm release (kPyodideVersion) that vivarium loads.
   static const std::vector<AssetFile> files = {
       {"pyodide.mjs", 17931, "6f1d60f7bf529beb300f0f47983c921d3982363640ba20af0e38efdddbc66109"},
       {"pyodide.asm.mjs", 1250344, "f7cdc8ece80678ceb712f8e65ebe6d3a83203a180c399865f49612a051693635"},
@@ -25,7 +25,7 @@ namespace {
 
 constexpr const char* kFixHint =
     "run `make setup` (or scripts/fetch-pyodide.sh) in the vivarium source tree, "
-    "or point --assets / VIVARIUM_ASSETS at a pyodide 314.0.7 bundle";
+    "or point --assets / VIVARIUM_ASSETS at a pyodide " VIVARIUM_PYODIDE_VERSION " bundle";
 
 std::expected<std::string, std::string> sha256_of_file(const fs::path& path) {
   auto content = detail::read_file(path);

@@ -7,4 +7,5 @@ namespace vivarium::engine::detail {
 extern const std::string_view kBootstrapJs;
 extern const std::string_view kRunnerPy;
 extern const std::string_view kMicropipPy;
+extern const std::string_view kPep440Py;
 }  // namespace vivarium::engine::detail

@@ -144,6 +144,7 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   set("home", to_v8(isolate, kSandboxHome));
   set("runnerSource", to_v8(isolate, detail::kRunnerPy));
   set("micropipSource", to_v8(isolate, detail::kMicropipPy));
+  set("pep440Source", to_v8(isolate, detail::kPep440Py));
   set("packagesURL", to_v8(isolate, folder_url(state.package_files.packages.dir)));
   set("wheelsURL", to_v8(isolate, folder_url(state.package_files.wheels.dir)));
   set("wheelFiles", string_array(wheel_files));

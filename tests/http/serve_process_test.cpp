@@ -210,12 +210,22 @@ TEST(ServeHttp, ShutdownLetsAnInFlightExecutionFinish) {
 }
 
 TEST(ServeConfig, FlagsBeatEnvironmentWhichBeatsDotenv) {
+  // One setting per combination of sources, each with a value unlike its default, so that
+  // a .env that is ignored, or a source that loses where it should win, shows.
   const std::filesystem::path dir = make_temp_dir();
-  std::ofstream(dir / ".env") << "# settings\nMAX_SESSIONS=7\nEXECUTION_TIMEOUT_SECONDS=9\nLOG_LEVEL=\"info\"\n";
-  ServeProcess server({"--execution-timeout", "3"}, {{"MAX_SESSIONS", "5"}}, dir.string());
+  std::ofstream(dir / ".env") << "# settings\n"
+                                 "EXECUTION_TIMEOUT_SECONDS=9\n"  // .env, environment and flag
+                                 "MAX_SESSIONS=7\n"               // .env and environment
+                                 "MAX_JSON_DEPTH=33\n"            // .env and flag
+                                 "SESSION_TIMEOUT_MINUTES=4\n"    // .env only
+                                 "LOG_LEVEL=\"info\"\n";
+  ServeProcess server({"--execution-timeout", "3", "--max-json-depth", "44"},
+                      {{"EXECUTION_TIMEOUT_SECONDS", "6"}, {"MAX_SESSIONS", "5"}}, dir.string());
   const auto log = server.log();
   EXPECT_NE(log.find("execution timeout 3 s"), std::string::npos) << log;
   EXPECT_NE(log.find("at most 5 sessions"), std::string::npos) << log;
+  EXPECT_NE(log.find("JSON depth 44"), std::string::npos) << log;
+  EXPECT_NE(log.find("idle timeout 4 min"), std::string::npos) << log;
 }
 
 TEST(ServeConfig, BadSettingsAreOneClearLine) {

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "packages/packages.h"
+
 using namespace vivarium::server;
 
 TEST(ParseDotenv, ReadsKeysValuesCommentsExportAndQuotes) {
@@ -58,4 +62,15 @@ TEST(ResolveConfig, RequireFullSandboxIsASwitchWithBooleanEnvironmentValues) {
   auto bad = resolve_config({}, {{"REQUIRE_FULL_SANDBOX", "maybe"}}, {});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error(), "REQUIRE_FULL_SANDBOX='maybe': expected 1, true, yes or on (or 0, false, no, off)");
+}
+
+TEST(ResolveConfig, ThePreloadDefaultIsTheOneListEverywhere) {
+  EXPECT_EQ(resolve_config({}, {}, {}).value().preload, vivarium::packages::kDefaultPreload);
+  const auto& settings = server_settings();
+  const auto preload = std::find_if(settings.begin(), settings.end(),
+                                    [](const SettingInfo& setting) { return std::string(setting.env) == "PRELOAD"; });
+  ASSERT_NE(preload, settings.end());
+  EXPECT_EQ(std::string(preload->default_text), "numpy,pandas,matplotlib");
+  EXPECT_EQ(vivarium::packages::parse_package_list(preload->default_text), vivarium::packages::kDefaultPreload);
+  EXPECT_EQ(resolve_config({{"PRELOAD", "none"}}, {}, {}).value().preload, std::vector<std::string>{});
 }

@@ -13,7 +13,7 @@ struct PackagesOptions {
   std::optional<std::filesystem::path> packages_dir;
   std::optional<std::filesystem::path> wheels_dir;
   std::optional<std::filesystem::path> assets_dir;
-  std::string preload = "numpy,pandas,matplotlib";
+  std::string preload;  // comma-separated; add_packages_command sets the default
 };
 void add_packages_command(CLI::App& app, PackagesOptions& options);
 int packages_command(const PackagesOptions& options);

@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/pyodide_version.h"  // generated from scripts/pyodide.lock
+
 namespace vivarium::engine {
 
-inline constexpr const char* kPyodideVersion = "314.0.7";
+inline constexpr const char* kPyodideVersion = VIVARIUM_PYODIDE_VERSION;
 inline constexpr const char* kPythonVersion = "3.14.2";
 
 struct AssetFile {

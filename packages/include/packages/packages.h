@@ -11,6 +11,9 @@
 
 namespace vivarium::packages {
 
+// What serve imports in the zygote unless PRELOAD / --preload says otherwise; the one
+// place the list is written (the help text, `vivarium packages` and ServerConfig derive
+// from it).
 inline const std::vector<std::string> kDefaultPreload = {"numpy", "pandas", "matplotlib"};
 
 struct PackageInfo {
@@ -34,6 +37,8 @@ std::expected<std::optional<PackageFolderInfo>, std::string> load_package_folder
 
 // "numpy,pandas" -> {"numpy", "pandas"}; "" or "none" -> {}.
 std::vector<std::string> parse_package_list(const std::string& text);
+// {"numpy", "pandas"} -> "numpy,pandas", as PRELOAD and --preload spell a list.
+std::string join_package_list(const std::vector<std::string>& names);
 
 // The startup warning for wheels of the wheel folder that cannot be used ("" for none).
 std::string skipped_wheels_warning(const std::vector<std::string>& skipped, const std::filesystem::path& dir);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "log/logger.h"
+#include "packages/packages.h"
 #include "sandbox/id_range.h"
 
 namespace vivarium::server {
@@ -50,7 +51,7 @@ struct ServerConfig {
   std::optional<std::filesystem::path> cache_dir;
   std::optional<std::filesystem::path> packages_dir;
   std::optional<std::filesystem::path> wheels_dir;
-  std::vector<std::string> preload = {"numpy", "pandas", "matplotlib"};
+  std::vector<std::string> preload = packages::kDefaultPreload;
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.

@@ -22,9 +22,6 @@ namespace vivarium::sessions {
 
 class SessionCgroups;
 
-// Where `vivarium __zygote` finds its end of the control socket.
-inline constexpr int kZygoteControlFd = 3;
-
 struct ZygoteOptions {
   std::filesystem::path executable;  // this binary, re-run as `vivarium __zygote`
   std::optional<std::filesystem::path> assets_dir;
