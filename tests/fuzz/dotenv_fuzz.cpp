@@ -12,7 +12,7 @@
 #include <string>
 
 #include "server/config.h"
-#include "tests/fuzz/fuzz_check.h"
+#include "fuzz_check.h"
 
 namespace {
 

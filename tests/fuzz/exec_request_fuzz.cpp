@@ -21,7 +21,7 @@
 #include "engine/base64.h"
 #include "engine/sandbox_path.h"
 #include "server/exec_request.h"
-#include "tests/fuzz/fuzz_check.h"
+#include "fuzz_check.h"
 
 namespace {
 

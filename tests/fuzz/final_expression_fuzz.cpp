@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "server/final_expression.h"
-#include "tests/fuzz/fuzz_check.h"
+#include "fuzz_check.h"
 
 namespace {
 

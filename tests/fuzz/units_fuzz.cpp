@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/fuzz/fuzz_check.h"
+#include "fuzz_check.h"
 #include "units/units.h"
 
 namespace {

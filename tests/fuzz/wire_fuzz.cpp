@@ -23,7 +23,7 @@
 #include "sessions/frame_limits.h"
 #include "sessions/result_limits.h"
 #include "sessions/wire_messages.h"
-#include "tests/fuzz/fuzz_check.h"
+#include "fuzz_check.h"
 
 namespace {
 
