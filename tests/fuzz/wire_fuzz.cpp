@@ -56,13 +56,13 @@ void check_round_trip(const Bytes& encoded, Decode decode) {
 }
 
 void check_reply(engine::ExecutionResult result) {
-  const sessions::ResultLimits limits{.max_output_bytes = 64, .max_output_files_bytes = 100, .max_output_files = 2};
-  sessions::apply_result_limits(result, limits);
+  const ResultLimits limits{.max_output_bytes = 64, .max_output_files_bytes = 100, .max_output_files = 2};
+  apply_result_limits(result, limits);
   // Notes on left-out files: 20 named (a name is at most kMaxPathBytes), then a count;
   // the session may have appended as many before.
   constexpr std::uint64_t notes = 2 * 21 * (kMaxPathBytes + 128);
-  check(result.std_out.size() <= 64 + server::kMarkerRoom, "std_out is within its limit");
-  check(result.std_err.size() <= 64 + server::kMarkerRoom + notes, "std_err is within its limit");
+  check(result.std_out.size() <= 64 + kMarkerRoom, "std_out is within its limit");
+  check(result.std_err.size() <= 64 + kMarkerRoom + notes, "std_err is within its limit");
   check(result.output_files.size() <= 2, "at most max_output_files files");
   std::uint64_t total = 0;
   for (const auto& file : result.output_files) total += file.data.size();
