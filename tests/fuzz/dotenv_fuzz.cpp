@@ -11,8 +11,8 @@
 #include <map>
 #include <string>
 
-#include "server/config.h"
 #include "fuzz_check.h"
+#include "server/config.h"
 
 namespace {
 

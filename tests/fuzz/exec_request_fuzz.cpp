@@ -20,8 +20,8 @@
 
 #include "engine/base64.h"
 #include "engine/sandbox_path.h"
-#include "server/exec_request.h"
 #include "fuzz_check.h"
+#include "server/exec_request.h"
 
 namespace {
 

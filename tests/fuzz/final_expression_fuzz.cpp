@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "server/final_expression.h"
 #include "fuzz_check.h"
+#include "server/final_expression.h"
 
 namespace {
 

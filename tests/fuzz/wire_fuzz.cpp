@@ -18,12 +18,12 @@
 #include <variant>
 
 #include "engine/sandbox_path.h"
+#include "fuzz_check.h"
 #include "server/result_json.h"
 #include "sessions/cbor_depth.h"
 #include "sessions/frame_limits.h"
 #include "sessions/result_limits.h"
 #include "sessions/wire_messages.h"
-#include "fuzz_check.h"
 
 namespace {
 
