@@ -7,7 +7,8 @@ the same requests over HTTP on 127.0.0.1; the script prints one comparison
 table and the targets. Numbers are printed, not asserted: the exit status is
 non-zero only when something broke.
 
-Environment: VIVARIUM_SESSIONS (20), BASELINE_SESSIONS (5), DURATION (5 s).
+Environment: VIVARIUM_SESSIONS (20), BASELINE_SESSIONS (5), DURATION (5 s), VIVARIUM_BINARY
+(default build/vivarium).
 Standard library only. Run through bench/server.sh.
 """
 import http.client
@@ -25,7 +26,7 @@ from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VIVARIUM = ROOT / "build" / "vivarium"
+VIVARIUM = Path(os.environ.get("VIVARIUM_BINARY", ROOT / "build" / "vivarium"))  # another build to compare
 BASELINE = ROOT / "bench" / "baseline_server.mjs"
 
 VIVARIUM_SESSIONS = int(os.environ.get("VIVARIUM_SESSIONS", "20"))
