@@ -1,6 +1,6 @@
 // V8 marks the memory it allocates MADV_DONTFORK, so a fork()ed child would have no V8
 // heap and crash on its first V8 call. vivarium forks processes that hold a booted
-// interpreter (the zygote model, DESIGN.md), so the executable defines madvise itself:
+// interpreter (the zygote model, docs/architecture.md), so the executable defines madvise itself:
 // ELF symbol interposition makes libnode's calls land here, and MADV_DONTFORK is
 // dropped while every other advice goes to the kernel unchanged.
 #include <sys/mman.h>

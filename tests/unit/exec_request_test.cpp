@@ -1,4 +1,4 @@
-// The /exec body parser: API.md's messages, the nesting cap, and what it keeps.
+// The /exec body parser: docs/api.md's messages, the nesting cap, and what it keeps.
 #include "server/exec_request.h"
 
 #include <gtest/gtest.h>

@@ -59,7 +59,7 @@ struct ExecutionError {
 struct ExecutionResult {
   std::string std_out;
   std::string std_err;
-  // The last top-level expression as JSON text (API.md rules); "null" when there is none.
+  // The last top-level expression as JSON text (docs/api.md rules); "null" when there is none.
   std::string final_expression_json = "null";
   // Files under kSandboxHome this execution created or changed, sorted by path.
   std::vector<SandboxFile> output_files;

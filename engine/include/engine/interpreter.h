@@ -1,5 +1,5 @@
 // One Python interpreter: a V8 isolate running Pyodide. Booting and executing are separate
-// steps so that a booted interpreter can be forked (see DESIGN.md, zygote section).
+// steps so that a booted interpreter can be forked (see docs/architecture.md, the processes).
 #pragma once
 
 #include <chrono>

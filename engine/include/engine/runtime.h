@@ -1,5 +1,5 @@
 // Process-wide V8 set-up. V8 is initialised once per process with a single-threaded
-// platform, so that a process holding a booted interpreter can fork (DESIGN.md).
+// platform, so that a process holding a booted interpreter can fork (docs/architecture.md).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Checking an HTTP /exec request against API.md before anything runs.
+// Checking an HTTP /exec request against docs/api.md before anything runs.
 #pragma once
 
 #include <cstddef>

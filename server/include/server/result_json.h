@@ -1,4 +1,4 @@
-// The API.md JSON shape of an execution's outcome, shared by `vivarium run --json` and
+// The docs/api.md JSON shape of an execution's outcome, shared by `vivarium run --json` and
 // `vivarium serve`.
 #pragma once
 
@@ -17,7 +17,7 @@ nlohmann::json execution_to_json(const engine::ExecutionResult& result, const Fi
 // become U+FFFD instead of an exception, so a result is never lost to a 500.
 std::string to_json_text(const nlohmann::json& body);
 
-// The API.md error type for an engine error kind ("execution", "timeout", ...).
+// The docs/api.md error type for an engine error kind ("execution", "timeout", ...).
 const char* error_type_name(engine::ErrorKind kind);
 
 }  // namespace vivarium::server
