@@ -6,8 +6,8 @@
 
 #include "cli/exit_status.h"
 #include "engine/assets.h"
-#include "engine/wheel_folder.h"
 #include "packages/packages.h"
+#include "packages/wheel_folder.h"
 
 namespace vivarium::cli {
 
@@ -38,7 +38,7 @@ namespace {
 
 // The wheel folder's part of the listing; false when the folder cannot be read.
 bool print_wheel_folder(const std::filesystem::path& dir) {
-  auto listing = engine::list_wheel_folder(dir, /*measure_sha256=*/false);  // only names are shown
+  auto listing = packages::list_wheel_folder(dir, /*measure_sha256=*/false);  // only names are shown
   if (!listing) {
     std::cerr << "vivarium: " << listing.error() << "\n";
     return false;

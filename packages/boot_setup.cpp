@@ -1,8 +1,8 @@
 #include "packages/boot_setup.h"
 
 #include "engine/assets.h"
-#include "engine/wheel_folder.h"
 #include "packages/packages.h"
+#include "packages/wheel_folder.h"
 
 namespace vivarium::packages {
 
@@ -18,7 +18,7 @@ std::expected<void, std::string> add_wheel_folder(BootSetup& setup, bool measure
         "already lists its wheels; give --wheels-dir a folder of its own");
     return {};
   }
-  auto wheels = engine::list_wheel_folder(setup.wheels_dir, measure_sha256);
+  auto wheels = packages::list_wheel_folder(setup.wheels_dir, measure_sha256);
   if (!wheels) return std::unexpected(wheels.error());
   if (*wheels) {
     setup.options.wheels = (*wheels)->folder;

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "src/digest.h"
+#include "engine/sha256.h"
 #include "src/host_io.h"
 
 namespace vivarium::engine {
@@ -30,7 +30,7 @@ constexpr const char* kFixHint =
 std::expected<std::string, std::string> sha256_of_file(const fs::path& path) {
   auto content = detail::read_file(path);
   if (!content) return std::unexpected("cannot read " + path.string());
-  return detail::sha256_hex(*content);
+  return sha256_hex(*content);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "src/package_files.h"
 
-#include "src/digest.h"
+#include "engine/sha256.h"
 #include "src/host_io.h"
 
 namespace vivarium::engine::detail {

@@ -11,7 +11,7 @@
 
 #include "engine/assets.h"
 #include "engine/runtime.h"
-#include "engine/wheel_folder.h"
+#include "packages/wheel_folder.h"
 #include "shared_interpreter.h"
 #include "support/subprocess.h"
 

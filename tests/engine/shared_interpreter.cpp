@@ -4,8 +4,8 @@
 
 #include "engine/assets.h"
 #include "engine/runtime.h"
-#include "engine/wheel_folder.h"
 #include "packages/packages.h"
+#include "packages/wheel_folder.h"
 #include "support/subprocess.h"
 
 namespace vivarium::test_support {
@@ -40,7 +40,7 @@ std::unique_ptr<engine::Interpreter> boot_with(const std::filesystem::path& dir,
   if (folder && *folder) options.packages = (*folder)->folder;
   options.preload = std::move(preload);
   if (!wheels.empty()) {
-    auto listing = engine::list_wheel_folder(wheels);
+    auto listing = packages::list_wheel_folder(wheels);
     EXPECT_TRUE(listing.has_value() && listing->has_value()) << wheels;
     if (listing && *listing) options.wheels = (*listing)->folder;
   }

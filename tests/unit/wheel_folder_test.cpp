@@ -1,5 +1,5 @@
 // Listing the extra wheel folder: which files micropip may install, and why others not.
-#include "engine/wheel_folder.h"
+#include "packages/wheel_folder.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include "packages/packages.h"
 
 namespace fs = std::filesystem;
-using namespace vivarium::engine;
+using namespace vivarium::packages;
 
 TEST(WheelFolder, ParsesWheelFileNames) {
   auto plain = parse_wheel_file_name("my_pkg-1.0-py3-none-any.whl");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/interpreter.h"
+#include "packages/package_info.h"
 
 namespace vivarium::packages {
 
@@ -15,11 +16,6 @@ namespace vivarium::packages {
 // place the list is written (the help text, `vivarium packages` and ServerConfig derive
 // from it).
 inline const std::vector<std::string> kDefaultPreload = {"numpy", "pandas", "matplotlib"};
-
-struct PackageInfo {
-  std::string name, version, file_name;
-  bool present = false;  // the wheel is in the folder (the lock may list more)
-};
 
 struct PackageFolderInfo {
   engine::PackageFolder folder;

@@ -1,8 +1,8 @@
-#include "src/digest.h"
+#include "engine/sha256.h"
 
 #include <openssl/evp.h>
 
-namespace vivarium::engine::detail {
+namespace vivarium::engine {
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -17,4 +17,4 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
-}  // namespace vivarium::engine::detail
+}  // namespace vivarium::engine

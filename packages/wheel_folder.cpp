@@ -1,14 +1,26 @@
-#include "engine/wheel_folder.h"
+#include "packages/wheel_folder.h"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
-#include "src/digest.h"
-#include "src/host_io.h"
+#include "engine/sha256.h"
 
-namespace vivarium::engine {
+namespace vivarium::packages {
+namespace {
+
+std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace
 namespace fs = std::filesystem;
 
 namespace {
@@ -66,17 +78,17 @@ std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(
       continue;
     }
     std::optional<std::string> bytes;
-    if (measure_sha256 ? !(bytes = detail::read_file(entry.path())) : ::access(entry.path().c_str(), R_OK) != 0) {
+    if (measure_sha256 ? !(bytes = read_whole_file(entry.path())) : ::access(entry.path().c_str(), R_OK) != 0) {
       listing.skipped.push_back(file + ": cannot be read");
       continue;
     }
-    listing.folder.sha256_by_file[file] = bytes ? detail::sha256_hex(*bytes) : std::string();
-    listing.wheels.push_back({parsed->name, parsed->version, file});
+    listing.folder.sha256_by_file[file] = bytes ? engine::sha256_hex(*bytes) : std::string();
+    listing.wheels.push_back({parsed->name, parsed->version, file, true});
   }
   std::sort(listing.wheels.begin(), listing.wheels.end(),
-            [](const WheelInfo& a, const WheelInfo& b) { return a.file_name < b.file_name; });
+            [](const PackageInfo& a, const PackageInfo& b) { return a.file_name < b.file_name; });
   std::sort(listing.skipped.begin(), listing.skipped.end());
   return std::optional<WheelFolderListing>(std::move(listing));
 }
 
-}  // namespace vivarium::engine
+}  // namespace vivarium::packages

@@ -10,16 +10,13 @@
 #include <vector>
 
 #include "engine/package_folder.h"
+#include "packages/package_info.h"
 
-namespace vivarium::engine {
-
-struct WheelInfo {
-  std::string name, version, file_name;  // name as the file spells it ("my_pkg")
-};
+namespace vivarium::packages {
 
 struct WheelFolderListing {
-  PackageFolder folder;              // the usable wheels and their sha256
-  std::vector<WheelInfo> wheels;     // the same, sorted by file name
+  engine::PackageFolder folder;      // the usable wheels and their sha256
+  std::vector<PackageInfo> wheels;   // the same, sorted by file name (all present)
   std::vector<std::string> skipped;  // "file: why", for files that cannot be installed
 };
 
@@ -36,4 +33,4 @@ std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& f
 std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const std::filesystem::path& dir,
                                                                                 bool measure_sha256 = true);
 
-}  // namespace vivarium::engine
+}  // namespace vivarium::packages
