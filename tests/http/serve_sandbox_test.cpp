@@ -17,7 +17,6 @@
 
 using namespace vivarium::test_support;
 
-
 TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
   ServeProcess server;
   exec_code(server, "first", "1");
