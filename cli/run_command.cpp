@@ -19,6 +19,7 @@
 #include "cli/output_files_channel.h"
 #include "cli/run_program.h"
 #include "sandbox/pid_namespace.h"
+#include "sessions/session_handle.h"
 #include "sessions/stdio_relay.h"
 
 namespace vivarium::cli {
@@ -109,7 +110,7 @@ std::expected<Child, std::string> start_child(const RunOptions& options, LoadedP
   if (::geteuid() == 0) identity = sandbox::identity_in(options.sandbox_uids, static_cast<std::uint64_t>(::getpid()));
   // Readable once this process has exited: how the child tells that its parent is gone
   // (getppid() says 0 inside a pid namespace of its own, alive or not).
-  const int parent = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  const int parent = sessions::open_pidfd(::getpid());
   // As root, the program is pid 1 of a pid namespace of its own (sandbox/pid_namespace.h).
   const sandbox::PidNamespaceFork forked = sandbox::fork_in_own_pid_namespace();
   const pid_t pid = forked.pid;
@@ -139,7 +140,7 @@ std::expected<Child, std::string> start_child(const RunOptions& options, LoadedP
   if (parent >= 0) ::close(parent);
   sessions::close_child_ends(pipes);
   if (channel[1] >= 0) ::close(channel[1]);
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  const int pidfd = sessions::open_pidfd(pid);
   return Child{pid, pidfd, channel[0], forked.own_namespace};
 }
 

@@ -37,7 +37,8 @@ bool make_folders(const fs::path& inside_staging) {
 }
 
 // The flags a read-only re-mount must keep: the kernel refuses to clear a locked flag
-// of a mount that came from the parent namespace (nosuid, nodev, noexec, atime).
+// of a mount that came from the parent namespace: its atime flags are kept as they are,
+// and nosuid, nodev and noexec are only ever added.
 unsigned long kept_flags(const char* target) {
   struct statvfs info {};
   if (::statvfs(target, &info) != 0) return 0;
@@ -50,7 +51,7 @@ unsigned long kept_flags(const char* target) {
 
 struct Visible {
   fs::path at;  // where it appears in the new root
-  int fd;       // O_PATH descriptor of the folder, opened in the host's view
+  int fd;       // O_PATH descriptor of the folder, opened in the new namespace before the tmpfs
   bool writable;
 };
 

@@ -15,6 +15,8 @@ void signal_process(int pidfd, pid_t pid, int signal) {
     ::kill(pid, signal);
 }
 
+int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
 void kill_session_process(const SessionProcess& process) { signal_process(process.pidfd, process.pid, SIGKILL); }
 
 void release_session_process(SessionProcess& process) {

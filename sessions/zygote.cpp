@@ -33,8 +33,6 @@ std::optional<std::string> path_text(const std::optional<std::filesystem::path>&
   return path->string();
 }
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
 }  // namespace
 
 Zygote::Zygote(ZygoteOptions options) : options_(std::move(options)), sandbox_ids_(options_.sandbox_ids) {}
@@ -82,7 +80,7 @@ std::expected<void, std::string> Zygote::start() {
     return std::unexpected(std::string("cannot start the zygote: ") + std::strerror(rc));
   }
   pid_ = child;
-  pidfd_ = pidfd_open(child);
+  pidfd_ = open_pidfd(child);
   control_ = sockets[0];
   const ZygoteBoot boot{options_.memory_limit,          path_text(options_.assets_dir),
                         path_text(options_.cache_dir),  path_text(options_.packages_dir),
@@ -172,7 +170,7 @@ std::expected<SessionProcess, std::string> Zygote::request_fork() {
   // (executor.cpp), which sends honour as well.
   SessionProcess process;
   process.pid = std::get<ForkReply>(*outcome).pid;
-  process.pidfd = pidfd_open(process.pid);
+  process.pidfd = open_pidfd(process.pid);
   process.socket = sockets[0];
   process.sandbox_id = std::move(sandbox_id);
   process.cgroup = std::move(cgroup);

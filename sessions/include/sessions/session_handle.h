@@ -27,6 +27,8 @@ struct SessionProcess {
 void kill_session_process(const SessionProcess& process);
 // Through the pidfd when there is one (never a recycled pid), else by pid.
 void signal_process(int pidfd, pid_t pid, int signal);
+// A pidfd for `pid` (readable once it has exited), or -1.
+int open_pidfd(pid_t pid);
 void release_session_process(SessionProcess& process);
 
 class SessionLauncher {
