@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 
 #include "engine/sha256.h"
+#include "engine/wheel_name.h"
 
 namespace vivarium::packages {
 namespace {
@@ -22,33 +22,6 @@ std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
 
 }  // namespace
 namespace fs = std::filesystem;
-
-namespace {
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  for (std::string part; std::getline(stream, part, separator);) parts.push_back(part);
-  return parts;
-}
-
-// Pyodide runs CPython 3 on wasm32: only wheels for any Python 3 and any platform fit.
-bool is_pure_python3(const WheelName& wheel) {
-  if (wheel.abi_tag != "none" || wheel.platform_tag != "any") return false;
-  const auto tags = split(wheel.python_tag, '.');
-  return std::any_of(tags.begin(), tags.end(), [](const std::string& tag) { return tag.starts_with("py3"); });
-}
-}  // namespace
-
-std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& file_name) {
-  if (!file_name.ends_with(".whl")) return std::unexpected("not a wheel (the name does not end in .whl)");
-  auto parts = split(file_name.substr(0, file_name.size() - 4), '-');
-  if (parts.size() != 5 && parts.size() != 6)
-    return std::unexpected("not a wheel file name (expected name-version[-build]-python-abi-platform.whl)");
-  if (std::any_of(parts.begin(), parts.end(), [](const std::string& part) { return part.empty(); }))
-    return std::unexpected("not a wheel file name (an empty part)");
-  const std::size_t n = parts.size();
-  return WheelName{parts[0], parts[1], parts[n - 3], parts[n - 2], parts[n - 1]};
-}
 
 std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(const fs::path& dir,
                                                                                 bool measure_sha256) {
@@ -67,12 +40,12 @@ std::expected<std::optional<WheelFolderListing>, std::string> list_wheel_folder(
       continue;
     }
     if (!entry.is_regular_file(ec)) continue;
-    auto parsed = parse_wheel_file_name(file);
+    auto parsed = engine::parse_wheel_file_name(file);
     if (!parsed) {
       listing.skipped.push_back(file + ": " + parsed.error());
       continue;
     }
-    if (!is_pure_python3(*parsed)) {
+    if (!engine::is_pure_python3(*parsed)) {
       listing.skipped.push_back(file + ": not a pure-Python 3 wheel (tags " + parsed->python_tag + "-" +
                                 parsed->abi_tag + "-" + parsed->platform_tag + ")");
       continue;

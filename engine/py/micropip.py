@@ -70,11 +70,12 @@ def _read_sandbox_wheel(path):
         raise ValueError(f"cannot read the wheel {path}: {error.strerror}") from None
 
 
-def _split_wheel_name(file_name):
-    parts = file_name[: -len(".whl")].split("-")
-    if not file_name.endswith(".whl") or len(parts) not in (5, 6):
-        raise ValueError(f"{file_name!r} is not a wheel file name (name-version[-build]-python-abi-platform.whl)")
-    return parts[0], parts[1], parts[-3], parts[-2], parts[-1]
+def _wheel_name(file_name):
+    """The parts of a wheel file name, by the host's rules (the same as `vivarium packages`)."""
+    try:
+        return js.wheelname(file_name)
+    except JsException as error:
+        raise ValueError(error.message) from None
 
 
 def _parse_metadata(text):
@@ -94,8 +95,9 @@ def _parse_metadata(text):
 
 class _Wheel:
     def __init__(self, file_name, read, source):
-        name, version, python_tag, abi, platform_tag = _split_wheel_name(file_name)
-        if abi != "none" or platform_tag != "any" or not any(t.startswith("py3") for t in python_tag.split(".")):
+        parts = _wheel_name(file_name)
+        name, version = parts.name, parts.version
+        if not parts.purePython3:
             raise ValueError(
                 f"{file_name} is not a pure-Python 3 wheel: only *-py3-none-any.whl wheels, or the Pyodide "
                 "wheels of the package folder, can be installed"

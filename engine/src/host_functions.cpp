@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/base64.h"
+#include "engine/wheel_name.h"
 #include "src/host_io.h"
 #include "src/isolate_state.h"
 #include "src/package_files.h"
@@ -62,6 +63,28 @@ void host_readbuffer(const Info& info) {
   auto buffer = v8::ArrayBuffer::New(isolate, content->size());
   std::memcpy(buffer->GetBackingStore()->Data(), content->data(), content->size());
   info.GetReturnValue().Set(buffer);
+}
+
+// wheelname(file): what a wheel file name says, for micropip, so that it follows the same
+// rules as the package listings (engine/wheel_name.h): {name, version, pythonTag, abiTag,
+// platformTag, purePython3}, or an error saying why the name is not a wheel's.
+void host_wheelname(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  const std::string file_name = info.Length() > 0 ? to_std(isolate, info[0]) : std::string();
+  auto wheel = parse_wheel_file_name(file_name);
+  if (!wheel) return throw_error(isolate, file_name + " is " + wheel.error());
+  auto context = isolate->GetCurrentContext();
+  auto result = v8::Object::New(isolate);
+  const auto set = [&](const char* key, v8::Local<v8::Value> value) {
+    result->Set(context, to_v8(isolate, key), value).Check();
+  };
+  set("name", to_v8(isolate, wheel->name));
+  set("version", to_v8(isolate, wheel->version));
+  set("pythonTag", to_v8(isolate, wheel->python_tag));
+  set("abiTag", to_v8(isolate, wheel->abi_tag));
+  set("platformTag", to_v8(isolate, wheel->platform_tag));
+  set("purePython3", v8::Boolean::New(isolate, is_pure_python3(*wheel)));
+  info.GetReturnValue().Set(result);
 }
 
 void host_load(const Info& info) { throw_error(info.GetIsolate(), "load() is not available in vivarium"); }
@@ -223,6 +246,7 @@ void install_host_functions(v8::Isolate* isolate, v8::Local<v8::Context> context
   set_function<host_read>(isolate, context, global, "read");
   set_function<host_readbuffer>(isolate, context, global, "readbuffer");
   set_function<host_load>(isolate, context, global, "load");
+  set_function<host_wheelname>(isolate, context, global, "wheelname");
   set_function<host_print>(isolate, context, global, "print");
   set_function<host_print_err>(isolate, context, global, "printErr");
   set_function<host_set_timeout>(isolate, context, global, "setTimeout");

@@ -11,20 +11,6 @@
 namespace fs = std::filesystem;
 using namespace vivarium::packages;
 
-TEST(WheelFolder, ParsesWheelFileNames) {
-  auto plain = parse_wheel_file_name("my_pkg-1.0-py3-none-any.whl");
-  ASSERT_TRUE(plain);
-  EXPECT_EQ(plain->name, "my_pkg");
-  EXPECT_EQ(plain->version, "1.0");
-  EXPECT_EQ(plain->python_tag, "py3");
-  auto with_build = parse_wheel_file_name("pkg-2.0-1-py2.py3-none-any.whl");
-  ASSERT_TRUE(with_build);
-  EXPECT_EQ(with_build->python_tag, "py2.py3");
-  EXPECT_FALSE(parse_wheel_file_name("pkg-1.0.tar.gz"));
-  EXPECT_FALSE(parse_wheel_file_name("pkg-1.0-py3.whl"));
-  EXPECT_FALSE(parse_wheel_file_name("pkg--py3-none-any.whl"));
-}
-
 TEST(WheelFolder, ListsPurePythonWheelsWithTheirSha256AndExplainsTheRest) {
   const fs::path dir = fs::temp_directory_path() / ("vivarium-wheel-folder-" + std::to_string(::getpid()));
   fs::remove_all(dir);

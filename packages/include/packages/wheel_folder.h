@@ -20,13 +20,6 @@ struct WheelFolderListing {
   std::vector<std::string> skipped;  // "file: why", for files that cannot be installed
 };
 
-// The parts of a wheel file name, or a message saying why it is not one (PEP 427:
-// name-version[-build]-python-abi-platform.whl).
-struct WheelName {
-  std::string name, version, python_tag, abi_tag, platform_tag;
-};
-std::expected<WheelName, std::string> parse_wheel_file_name(const std::string& file_name);
-
 // Lists dir's *.whl files. A folder that does not exist is "no wheels" (nullopt); one that
 // cannot be read is an error naming it. Without measure_sha256 each hash is left empty,
 // which no file matches: such a listing names files but cannot boot an interpreter.
