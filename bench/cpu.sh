@@ -5,19 +5,15 @@
 # the median over RUNS runs (default 5). Numbers are printed, not asserted.
 set -euo pipefail
 
-# Resolve everything from the script's location so it works from any cwd.
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=cpu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 VIVARIUM="$ROOT/build/vivarium"
-PYODIDE="$ROOT/assets/pyodide"
 WORKLOAD="$ROOT/bench/cpu_loop.py"
 RUNS="${RUNS:-5}"
 
-die() { echo "cpu.sh: $*" >&2; exit 1; }
-[[ -x "$VIVARIUM" ]] || die "missing $VIVARIUM (run 'make build' in $ROOT)"
-[[ -f "$PYODIDE/pyodide.mjs" ]] || die "missing $PYODIDE/pyodide.mjs (run 'make setup' in $ROOT)"
-for tool in node python3; do
-  command -v "$tool" >/dev/null || die "'$tool' not found in PATH"
-done
+require_binary "$VIVARIUM"
+require_assets
+require_tools node
 
 # Run "$@" RUNS times and print the compute_ms value of each run, one a line.
 # A run that fails or prints no compute_ms line aborts the benchmark.

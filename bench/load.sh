@@ -6,11 +6,11 @@
 # Env: BASELINE_COMMIT (82852bd), and load.py's (IDLE, HALF, SLEEPERS, SECONDS).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=load.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 COMMIT="${BASELINE_COMMIT:-82852bd}"
 BASE="$ROOT/build/baseline-$COMMIT"
-die() { echo "load.sh: $*" >&2; exit 1; }
-[[ -x "$ROOT/build/vivarium" ]] || die "missing $ROOT/build/vivarium (run 'make build' in $ROOT)"
+require_binary "$ROOT/build/vivarium"
 
 if [[ ! -x "$BASE/build/vivarium" ]]; then
   echo "load.sh: building vivarium at $COMMIT in $BASE (once; a few minutes)" >&2

@@ -7,15 +7,14 @@
 # CPU time (user + sys, all processes) per run; asserts nothing. RUNS=N sets the runs (10).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=relay.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 AFTER="${AFTER:-$ROOT/build/vivarium}"
 BEFORE="${BEFORE:-}"
 RUNS="${RUNS:-10}"
 
-die() { echo "relay.sh: $*" >&2; exit 1; }
-[[ -x "$AFTER" ]] || die "missing $AFTER (run 'make build' in $ROOT)"
+require_binary "$AFTER"
 [[ -z "$BEFORE" || -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
-PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 
 args=()
 [[ -n "$BEFORE" ]] && args+=("before=$BEFORE")

@@ -4,22 +4,14 @@
 # Numbers are printed, not asserted. RUNS=N overrides the run count (10).
 set -euo pipefail
 
-# Resolve everything from the script's location so it works from any cwd.
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=startup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 VIVARIUM="$ROOT/build/vivarium"
-PYODIDE="$ROOT/assets/pyodide"
 RUNS="${RUNS:-10}"
 
-die() { echo "startup.sh: $*" >&2; exit 1; }
-[[ -x "$VIVARIUM" ]] || die "missing $VIVARIUM (run 'make build' in $ROOT)"
-[[ -f "$PYODIDE/pyodide.mjs" ]] || die "missing $PYODIDE/pyodide.mjs (run 'make setup' in $ROOT)"
-for tool in hyperfine node python3; do
-  command -v "$tool" >/dev/null || die "'$tool' not found in PATH"
-done
-
-# python3 may be a wrapper (e.g. pyenv's shim is a bash script adding
-# ~0.4 s); time the real interpreter instead.
-PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+require_binary "$VIVARIUM"
+require_assets
+require_tools hyperfine node
 
 # The first run after a cache change compiles the wasm (~11 s); do it once
 # here so that every timed run measures the warm-cache start-up.

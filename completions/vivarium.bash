@@ -16,6 +16,27 @@ _vivarium_preload()
     fi
 }
 
+# The values that run, serve and packages share: folders, --memory-limit and --preload.
+# Completes the value of option $1 at $2 and succeeds, or fails for any other option.
+_vivarium_shared_value()
+{
+    case $1 in
+        --output-dir | --assets | --packages-dir | --wheels-dir | --cache-dir)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$2")
+            ;;
+        --memory-limit)
+            mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$2")
+            ;;
+        --preload)
+            _vivarium_preload "$2"
+            ;;
+        *)
+            return 1
+            ;;
+    esac
+}
+
 _vivarium()
 {
     # split is set by _init_completion -s; it is local here on purpose.
@@ -125,23 +146,11 @@ _vivarium()
                     ;;
             esac
 
+            _vivarium_shared_value "$opt" "$cur" && return
             case $opt in
                 --file)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-                    return
-                    ;;
-                --output-dir | --assets | --packages-dir | --wheels-dir | --cache-dir)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
-                    return
-                    ;;
-                --memory-limit)
-                    mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
-                    return
-                    ;;
-                --preload)
-                    _vivarium_preload "$cur"
                     return
                     ;;
                 --timeout | -c)
@@ -161,6 +170,7 @@ _vivarium()
             ;;
         serve)
             # Every option takes a value; there are no positional arguments.
+            _vivarium_shared_value "$prev" "$cur" && return
             case $prev in
                 --host)
                     mapfile -t COMPREPLY < <(compgen -W '127.0.0.1 0.0.0.0' -- "$cur")
@@ -168,19 +178,6 @@ _vivarium()
                     ;;
                 --log-level)
                     mapfile -t COMPREPLY < <(compgen -W 'error warn info debug' -- "$cur")
-                    return
-                    ;;
-                --memory-limit)
-                    mapfile -t COMPREPLY < <(compgen -W '256M 512M 1G 2G 4G' -- "$cur")
-                    return
-                    ;;
-                --assets | --cache-dir | --packages-dir | --wheels-dir)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
-                    return
-                    ;;
-                --preload)
-                    _vivarium_preload "$cur"
                     return
                     ;;
                 --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
@@ -195,17 +192,7 @@ _vivarium()
             ;;
         packages)
             # Every option takes a value; there are no positional arguments.
-            case $prev in
-                --packages-dir | --wheels-dir | --assets)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
-                    return
-                    ;;
-                --preload)
-                    _vivarium_preload "$cur"
-                    return
-                    ;;
-            esac
+            _vivarium_shared_value "$prev" "$cur" && return
             mapfile -t COMPREPLY < <(compgen -W "$packages_opts" -- "$cur")
             ;;
         sandbox-check)

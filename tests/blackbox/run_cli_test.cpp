@@ -12,10 +12,6 @@ using namespace vivarium::test_support;
 using namespace std::chrono_literals;
 
 namespace {
-ProcessResult run_vivarium(std::vector<std::string> args, ProcessOptions options = {}) {
-  args.insert(args.begin(), vivarium_binary());
-  return run_process(args, options);
-}
 
 std::string write_script(const fs::path& dir, const std::string& name, const std::string& text) {
   std::ofstream(dir / name) << text;

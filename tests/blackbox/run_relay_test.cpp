@@ -13,10 +13,6 @@ using namespace vivarium::test_support;
 using namespace std::chrono_literals;
 
 namespace {
-ProcessResult run_vivarium(std::vector<std::string> args, ProcessOptions options = {}) {
-  args.insert(args.begin(), vivarium_binary());
-  return run_process(args, options);
-}
 
 // 0, 1, 2, ... as 32-bit little-endian words: every byte value (NULs, newlines, invalid
 // UTF-8), and no two words alike, so a lost, doubled or reordered piece shows.

@@ -179,6 +179,11 @@ int LiveProcess::wait() {
 }
 
 std::string vivarium_binary() { return VIVARIUM_BINARY; }
+
+ProcessResult run_vivarium(std::vector<std::string> args, const ProcessOptions& options) {
+  args.insert(args.begin(), vivarium_binary());
+  return run_process(args, options);
+}
 std::string source_dir() { return VIVARIUM_SOURCE_DIR; }
 
 std::string make_temp_dir() {

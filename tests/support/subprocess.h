@@ -44,7 +44,9 @@ class LiveProcess {
 };
 
 std::string vivarium_binary();  // build/vivarium
-std::string source_dir();       // the repository root
-std::string make_temp_dir();    // a fresh directory under the test's temp dir
+// build/vivarium with args.
+ProcessResult run_vivarium(std::vector<std::string> args, const ProcessOptions& options = {});
+std::string source_dir();     // the repository root
+std::string make_temp_dir();  // a fresh directory under the test's temp dir
 
 }  // namespace vivarium::test_support
