@@ -13,17 +13,14 @@
 
 #include "log/logger.h"
 #include "packages/boot_setup.h"
-#include "packages/package_reader.h"
 #include "packages/packages.h"
-#include "sandbox/layer_probe.h"
 #include "server/exec_reply.h"
-#include "server/exec_request.h"
 #include "server/guarded_http_server.h"
+#include "server/http_body.h"
 #include "server/log_escape.h"
 #include "server/result_json.h"
-#include "sessions/executor.h"
-#include "sessions/session_cgroups.h"
-#include "sessions/zygote.h"
+#include "server/routes.h"
+#include "server/session_options.h"
 #include "units/units.h"
 
 namespace vivarium::server {
@@ -35,29 +32,10 @@ using packages::BootSetup;
 using packages::missing_packages_warning;
 using packages::prepare_boot;
 using packages::skipped_wheels_warning;
-using sessions::epoch_ms;
-using sessions::Executor;
-using sessions::kill_session_process;
-using sessions::SessionCgroups;
-using sessions::SessionRegistry;
-using sessions::Zygote;
-using sessions::ZygoteOptions;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
-
-void reply(httplib::Response& response, int status, const json& body) {
-  response.status = status;
-  response.set_content(to_json_text(body), "application/json");
-}
-
-std::uint64_t resident_bytes(pid_t pid) {
-  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-  std::uint64_t size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return 0;
-  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-}
 
 HttpLimits http_limits(const ServerConfig& config) {
   return {config.header_timeout,
@@ -82,70 +60,26 @@ void raise_descriptor_limit(int max_connections) {
               std::to_string(max_connections) + " needs; raise `ulimit -n`");
 }
 
-// The /exec body, read through httplib's content reader so that a chunked body counts
-// against --max-body-size too (httplib checks only Content-Length). Not reserved from
-// Content-Length: a client announcing 50 MB and sending nothing must cost nothing.
-// An error is the 413 message, or empty when the body was cut short or malformed.
-std::expected<std::string, std::string> read_body(const httplib::ContentReader& reader, httplib::Response& response,
-                                                  std::uint64_t limit) {
-  std::string body;
-  bool over = false;
-  const bool complete = reader([&](const char* data, std::size_t length) {
-    if (body.size() + length > limit) {
-      over = true;
-      return false;
-    }
-    body.append(data, length);
-    return true;
-  });
-  // httplib itself refuses a Content-Length over the limit, with status 413.
-  if (over || response.status == 413)
-    return std::unexpected("request body is larger than the limit of " + format_size(limit));
-  if (!complete) return std::unexpected(std::string());
-  return body;
-}
-
-sessions::ExecutorLimits executor_limits(const ServerConfig& config) {
-  return {config.execution_timeout, config.max_output_size, config.max_output_files_size, config.max_output_files,
-          config.max_sessions};
-}
-
-// The frame limits of both directions for this configuration (docs/wire-protocol.md).
-sessions::FrameLimits session_frame_limits(const ServerConfig& config, const packages::BootSetup& setup) {
-  const packages::PackageReader reader{setup.options.packages, setup.options.wheels};
-  return sessions::frame_limits({config.max_body_size, reader.largest_wheel(), config.max_output_size,
-                                 config.max_output_files_size, config.max_output_files});
-}
-
 class Server {
  public:
   // The zygote gets the very folders that `setup` located, and the server serves the
   // same wheels to sessions.
-  Server(const ServerConfig& config, const std::filesystem::path& executable, BootSetup setup)
+  Server(const ServerConfig& config, const std::filesystem::path& executable, const BootSetup& setup)
       : config_(config),
-        setup_(std::move(setup)),
-        registry_(config.max_sessions),
-        zygote_(ZygoteOptions{executable, setup_.options.assets_dir, config.cache_dir, config.memory_limit,
-                              setup_.packages_dir, setup_.wheels_dir, config.preload, config.sandbox_ids,
-                              config.require_full_sandbox}),
-        executor_(registry_, zygote_, &cgroups_, executor_limits(config),
-                  packages::PackageReader{setup_.options.packages, setup_.options.wheels},
-                  session_frame_limits(config, setup_)),
+        setup_(setup),
+        service_(session_service_options(config, executable, setup)),
         http_(http_limits(config)) {}
 
   int run();
 
  private:
   void install_routes();
-  void background_loop();
+  void shutdown_watch();
   void handle_signals(sigset_t signals);
 
   const ServerConfig& config_;
-  const BootSetup setup_;
-  SessionRegistry registry_;
-  SessionCgroups cgroups_;  // before the zygote and the executor, which use it
-  Zygote zygote_;
-  Executor executor_;
+  const BootSetup& setup_;
+  sessions::SessionService service_;
   GuardedHttpServer http_;
   std::atomic<bool> stopping_{false};     // a signal asked us to stop
   std::atomic<bool> listen_done_{false};  // no request is in flight any more
@@ -184,82 +118,20 @@ void Server::install_routes() {
       reply(response, response.status, error_body("validation", "malformed HTTP request"));
   });
 
-  http_.Post("/exec", [this](const httplib::Request& request, httplib::Response& response,
-                             const httplib::ContentReader& reader) {
-    auto body = read_body(reader, response, config_.max_body_size);
-    if (!body) {
-      GuardedHttpServer::close_after_response();  // the rest of the body is still on its way
-      response.set_header("Connection", "close");
-      if (body.error().empty()) return reply(response, 400, error_body("validation", "malformed HTTP request"));
-      return reply(response, 413, error_body("resource_limit", body.error()));
-    }
-    auto input = parse_exec_request(request.get_param_value("sessionId"), *body,
-                                    static_cast<std::size_t>(config_.max_json_depth));
-    body->clear();
-    body->shrink_to_fit();
-    if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
-    auto result = exec_reply(executor_.execute(input->session_id, input->code, input->files), config_.max_output_size);
-    reply(response, result.status, result.body);
-  });
-  http_.Get("/health", [this](const httplib::Request&, httplib::Response& response) {
-    reply(response, 200, {{"status", "healthy"}, {"activeSessions", registry_.size()}});
-  });
-  http_.Get("/sessions", [this](const httplib::Request&, httplib::Response& response) {
-    const auto now = epoch_ms();
-    json sessions = json::array();
-    for (const auto& s : registry_.list())
-      sessions.push_back({{"id", s.id},
-                          {"createdAt", s.created_at},
-                          {"lastAccessedAt", s.last_accessed_at},
-                          {"ageMinutes", static_cast<double>(now - s.created_at) / 60000.0},
-                          {"idleMinutes", static_cast<double>(now - s.last_accessed_at) / 60000.0}});
-    reply(response, 200, {{"sessions", sessions}});
-  });
-  http_.Delete(R"(/sessions/(.+))", [this](const httplib::Request& request, httplib::Response& response) {
-    const std::string id = request.matches[1];
-    if (!registry_.remove(id)) return reply(response, 404, error_body("not_found", "no session '" + id + "'"));
-    log::debug("session " + id + " deleted");
-    reply(response, 200, {{"success", true}});
-  });
+  const RouteContext context{http_, service_, config_};
+  install_exec_routes(context);
+  install_session_routes(context);
 }
 
-// Expires idle sessions and watches session memory, until shutdown.
-void Server::background_loop() {
-  auto next_expiry = Clock::now();
-  const auto expiry_period = std::clamp<std::chrono::milliseconds>(
-      config_.session_timeout / 4, std::chrono::milliseconds(200), std::chrono::milliseconds(30000));
-  const std::uint64_t memory_cap = config_.process_memory_limit;
-  bool grace_over = false;
+// In-flight executions get a grace period after a stop signal; then their processes
+// die, ending them.
+void Server::shutdown_watch() {
   std::unique_lock lock(stop_mutex_);
-  while (!listen_done_) {
-    stop_condition_.wait_for(lock, std::chrono::milliseconds(250));
-    if (listen_done_) break;
-    if (stopping_) {
-      // In-flight executions get a grace period; then their processes die, ending them.
-      if (!grace_over && Clock::now() - stop_requested_at_ > kShutdownGrace) {
-        log::warn("shutdown grace period over: killing the sessions still running");
-        registry_.end_all();
-        grace_over = true;
-      }
-      continue;
-    }
-    if (Clock::now() >= next_expiry) {
-      for (const auto& id : registry_.expire(config_.session_timeout)) log::info("session " + id + " expired");
-      next_expiry = Clock::now() + expiry_period;
-    }
-    for (auto& session : registry_.all()) {
-      std::lock_guard session_lock(session->mutex);
-      if (!session->process) continue;
-      const auto rss = resident_bytes(session->process->pid);
-      if (rss > memory_cap) {
-        log::warn("session " + session->id + " uses " + format_size(rss) + ", over its cap of " +
-                  format_size(memory_cap) + ": killed");
-        session->killed_for_memory = true;
-        kill_session_process(*session->process);
-      }
-    }
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {  // orphans re-parented to us (subreaper)
-    }
+  stop_condition_.wait(lock, [&] { return listen_done_ || stopping_; });
+  if (listen_done_) return;
+  if (!stop_condition_.wait_until(lock, stop_requested_at_ + kShutdownGrace, [&] { return listen_done_.load(); })) {
+    log::warn("shutdown grace period over: killing the sessions still running");
+    service_.end_all_sessions();
   }
 }
 
@@ -287,41 +159,11 @@ int Server::run() {
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
   ::signal(SIGPIPE, SIG_IGN);
 
-  // The wall as a session will build it, tried once on a forked child: what this
-  // machine refuses is said now, once, rather than by every session.
-  auto layers =
-      sandbox::probe_layers({.role = sandbox::Role::session, .identity = sandbox::identity_in(config_.sandbox_ids, 0)});
-  if (!layers) {
-    log::error("cannot confine a session process here: " + layers.error().message);
-    return 1;
-  }
-  if (auto missing = sandbox::missing_layers(*layers); !missing.empty()) {
-    if (config_.require_full_sandbox) {
-      log::error("--require-full-sandbox: the process wall misses " + missing);
-      return 1;
-    }
-    log::warn("the process wall misses " + missing + " (vivarium sandbox-check explains each layer)");
-  } else {
-    log::info("process wall: all " + std::to_string(layers->size()) + " layers active (vivarium sandbox-check)");
-  }
-
-  // Stale parents of a crashed server go first; the zygote itself stays outside the budget.
-  cgroups_.open(config_.total_memory_limit, config_.process_memory_limit);
-  if (cgroups_.enabled()) zygote_.use_cgroups(&cgroups_);
-  if (!cgroups_.enabled() && config_.require_full_sandbox) {
-    log::error("--require-full-sandbox: no writable memory cgroup here (docs/memory-cgroups.md)");
-    return 1;
-  }
-  const auto boot_started = Clock::now();
-  if (auto started = zygote_.start(); !started) {
-    cgroups_.close();
+  if (auto started = service_.start(); !started) {
     log::error(started.error());
     return 1;
   }
-  log::info("Python ready in " +
-            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - boot_started).count()) +
-            " ms (zygote pid " + std::to_string(zygote_.pid().value_or(-1)) + ")");
-  if (auto warning = missing_packages_warning(zygote_.missing_preloads(), setup_.packages_dir); !warning.empty())
+  if (auto warning = missing_packages_warning(service_.missing_preloads(), setup_.packages_dir); !warning.empty())
     log::warn(warning);
   if (auto warning = skipped_wheels_warning(setup_.skipped_wheels, setup_.wheels_dir); !warning.empty())
     log::warn(warning);
@@ -346,7 +188,7 @@ int Server::run() {
   log::always("listening on http://" + config_.host + ":" + std::to_string(port));
 
   std::thread signal_thread([this, signals] { handle_signals(signals); });
-  std::thread background([this] { background_loop(); });
+  std::thread background([this] { shutdown_watch(); });
   http_.listen_after_bind();  // returns after stop(), once in-flight handlers finished
 
   {
@@ -355,9 +197,7 @@ int Server::run() {
   }
   stop_condition_.notify_all();
   background.join();
-  registry_.end_all();
-  zygote_.stop();
-  cgroups_.close();
+  service_.stop();
   if (signal_thread.joinable()) {
     // A stop that did not come from a signal: wake the signal thread so it can end.
     ::kill(::getpid(), SIGTERM);
@@ -381,7 +221,7 @@ int serve(const ServerConfig& config, const std::filesystem::path& executable) {
     log::error(setup.error().message);
     return 1;
   }
-  Server server(config, executable, std::move(*setup));
+  Server server(config, executable, *setup);
   return server.run();
 }
 

@@ -23,8 +23,9 @@ Executor::Executor(SessionRegistry& registry, SessionLauncher& launcher, const S
       packages_(std::move(packages)),
       frames_(frames) {}
 
-ExecOutcome Executor::execute(const std::string& session_id, const std::string& code,
-                              const std::vector<engine::SandboxFile>& files) {
+ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& input) {
+  const auto& code = input.code;
+  const auto& files = input.files;
   auto acquired = registry_.acquire(session_id);
   if (!acquired)
     return ExecRefused{Refusal::too_many_sessions, "the server already has its maximum of " +
@@ -123,6 +124,11 @@ ExecOutcome Executor::execute(const std::string& session_id, const std::string& 
             wire_error_kind_name(failure.kind) + ": " + failure.message + "); it was killed and reset");
   return ExecReset{ResetReason::bad_message, "the session process sent a message that cannot be decoded and was reset",
                    runtime_ms};
+}
+
+InterruptOutcome Executor::interrupt(const std::string& session_id) {
+  (void)session_id;
+  return InterruptOutcome::not_running;  // streaming and interrupts land next
 }
 
 }  // namespace vivarium::sessions

@@ -106,7 +106,9 @@ ExecutorLimits short_limits() {
 struct Fixture {
   explicit Fixture(Behaviour behaviour, const SessionAdmission* admission = nullptr)
       : launcher(behaviour), executor(registry, launcher, admission, short_limits(), {}, kFrames) {}
-  ExecOutcome run(const std::string& id, const std::string& code = "1") { return executor.execute(id, code, {}); }
+  ExecOutcome run(const std::string& id, const std::string& code = "1") {
+    return executor.execute(id, {code, {}, {}, {}});
+  }
   SessionRegistry registry{2};
   FakeLauncher launcher;
   Executor executor;

@@ -65,13 +65,34 @@ struct ExecReset {
 
 using ExecOutcome = std::variant<ExecCompleted, ExecRefused, ExecReset>;
 
+// One execution as a caller asks for it.
+struct ExecInput {
+  std::string code;
+  std::vector<engine::SandboxFile> files;
+  // A JSON object whose names are bound as globals before the code runs (MCP's
+  // global_variables); empty: none.
+  std::string globals_json;
+  // When set, called with stdout and stderr as Python writes them, in order, from the
+  // executing thread. It must not block: a slow consumer buffers or drops on its own
+  // side (the session's output would otherwise stall on the socket).
+  engine::OutputSink on_output;
+};
+
+// What POST /sessions/ID/interrupt found.
+enum class InterruptOutcome {
+  no_session,   // no session with that id
+  not_running,  // it exists, and nothing runs in it
+  interrupted,  // its execution was asked to stop (KeyboardInterrupt, then the timeout's escalation)
+};
+
 class Executor {
  public:
   // `admission` may be null (no memory cgroups). All references must outlive the executor.
   Executor(SessionRegistry& registry, SessionLauncher& launcher, const SessionAdmission* admission,
            ExecutorLimits limits, packages::PackageReader packages, FrameLimits frames);
-  ExecOutcome execute(const std::string& session_id, const std::string& code,
-                      const std::vector<engine::SandboxFile>& files);
+  ExecOutcome execute(const std::string& session_id, const ExecInput& input);
+  // Thread-safe: asks the execution running in that session to stop.
+  InterruptOutcome interrupt(const std::string& session_id);
 
  private:
   SessionRegistry& registry_;

@@ -1,0 +1,28 @@
+// POST /exec: one execution in a session, answered as JSON.
+#include "server/exec_reply.h"
+#include "server/exec_request.h"
+#include "server/http_body.h"
+#include "server/result_json.h"
+#include "server/routes.h"
+
+namespace vivarium::server {
+
+void install_exec_routes(const RouteContext& context) {
+  context.http.Post("/exec", [context](const httplib::Request& request, httplib::Response& response,
+                                       const httplib::ContentReader& reader) {
+    const auto& config = context.config;
+    auto body = read_body_or_reply(reader, response, config.max_body_size);
+    if (!body) return;
+    auto input = parse_exec_request(request.get_param_value("sessionId"), *body,
+                                    static_cast<std::size_t>(config.max_json_depth));
+    body->clear();
+    body->shrink_to_fit();
+    if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
+    auto result =
+        exec_reply(context.sessions.executor().execute(input->session_id, {input->code, input->files, {}, {}}),
+                   config.max_output_size);
+    reply(response, result.status, result.body);
+  });
+}
+
+}  // namespace vivarium::server

@@ -1,0 +1,20 @@
+// The HTTP API's routes, a file per group (docs/api.md). Each install_* function adds
+// its routes to the server; serve.cpp calls them all.
+#pragma once
+
+#include "server/config.h"
+#include "server/guarded_http_server.h"
+#include "sessions/session_service.h"
+
+namespace vivarium::server {
+
+struct RouteContext {
+  GuardedHttpServer& http;
+  sessions::SessionService& sessions;
+  const ServerConfig& config;
+};
+
+void install_exec_routes(const RouteContext& context);     // POST /exec (exec_routes.cpp)
+void install_session_routes(const RouteContext& context);  // /health, /sessions (session_routes.cpp)
+
+}  // namespace vivarium::server
