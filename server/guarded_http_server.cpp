@@ -20,6 +20,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct ConnectionState {
+  DeadlineStream* stream = nullptr;
   bool reserved = false;
   bool close_after = false;
   Clock::time_point request_started = Clock::now();
@@ -136,6 +137,11 @@ void GuardedHttpServer::close_after_response() {
   if (t_connection != nullptr) t_connection->close_after = true;
 }
 
+void GuardedHttpServer::set_response_timeout(std::chrono::milliseconds timeout) {
+  // Not on reserved connections: their 1 s bound is what keeps a flood from holding them.
+  if (t_connection != nullptr && !t_connection->reserved) t_connection->stream->set_write_timeout(timeout);
+}
+
 std::chrono::steady_clock::time_point GuardedHttpServer::request_started() {
   return t_connection != nullptr ? t_connection->request_started : Clock::now();
 }
@@ -174,18 +180,20 @@ void GuardedHttpServer::serve_connection(int sock, bool reserved) {
   // reads whole. /exec counts its decoded body against max_body_size itself.
   DeadlineStream stream(sock, stop_fd_, 2 * limits_.max_body_size + (std::uint64_t{64} << 10));
   ConnectionState state;
+  state.stream = &stream;
   state.reserved = reserved;
   t_connection = &state;
   const auto idle = reserved ? kReservedDeadline : limits_.keep_alive_timeout;
   const auto headers = reserved ? kReservedDeadline : limits_.header_timeout;
   const auto body = reserved ? kReservedDeadline : limits_.body_timeout;
-  stream.set_write_timeout(reserved ? kReservedDeadline : limits_.write_timeout);
+  const auto write = reserved ? kReservedDeadline : limits_.write_timeout;
 
   bool clean = true;  // ended by the client or at a request boundary: nothing left unread
   for (std::size_t served = 0;; ++served) {
     if (!stream.wait_for_request(idle)) break;
     state.request_started = Clock::now();
     state.close_after = false;
+    stream.set_write_timeout(write);  // a handler may have lengthened the last one
     stream.start_headers(headers);
     const bool last = reserved || served + 1 >= keep_alive_max_count_;
     bool client_closes = false;
