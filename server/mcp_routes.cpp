@@ -88,20 +88,30 @@ bool McpEndpoint::origin_ok(const httplib::Request& request, httplib::Response& 
   return false;
 }
 
+// A refusal before the body was read: the connection ends after it, else the unread
+// body would be taken for the next request.
+void close_unread(httplib::Response& response) {
+  GuardedHttpServer::close_after_response();
+  response.set_header("Connection", "close");
+}
+
 void McpEndpoint::post(const httplib::Request& request, httplib::Response& response,
                        const httplib::ContentReader& reader) {
-  if (!origin_ok(request, response)) return;
+  if (!origin_ok(request, response)) return close_unread(response);
   const auto accepts = accepts_of(request);
-  if (!accepts.json && !accepts.sse)
+  if (!accepts.json && !accepts.sse) {
+    close_unread(response);
     return reply_error(response, 406, error_code::bad_request,
                        "Not Acceptable: the client must accept application/json and text/event-stream");
-  if (request.has_header("Content-Type") && !request.get_header_value("Content-Type").starts_with("application/json"))
+  }
+  if (request.has_header("Content-Type") && !request.get_header_value("Content-Type").starts_with("application/json")) {
+    close_unread(response);
     return reply_error(response, 415, error_code::bad_request,
                        "Unsupported Media Type: the body must be application/json");
+  }
   auto body = read_body(reader, response, config_.max_body_size);
   if (!body) {
-    GuardedHttpServer::close_after_response();
-    response.set_header("Connection", "close");
+    close_unread(response);
     if (body.error().empty())
       return reply_error(response, 400, error_code::parse_error, "Parse error: the body was cut short");
     return reply_error(response, 413, error_code::bad_request, body.error());
