@@ -56,6 +56,7 @@ bench: build
 	bench/cpu.sh
 	bench/server.sh
 	bench/packages.sh
+	python3 bench/mcp.py
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup
