@@ -9,9 +9,6 @@ namespace vivarium::server::mcp {
 // What vivarium answers when a client asks for a version it does not know.
 inline constexpr std::string_view kDefaultVersion = "2025-06-18";
 inline constexpr std::string_view kLatestVersion = "2025-11-25";
-// What a Streamable HTTP server assumes when a request has no MCP-Protocol-Version
-// header and nothing else tells it (the specification's rule).
-inline constexpr std::string_view kHttpFallbackVersion = "2025-03-26";
 
 bool is_supported_version(std::string_view version);
 // The versions vivarium speaks, newest first, comma-separated (for error messages).
