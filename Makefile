@@ -57,6 +57,7 @@ bench: build
 	bench/server.sh
 	bench/packages.sh
 	bench/streaming.sh
+	python3 bench/mcp.py
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/exit_status.h"
+#include "cli/mcp_command.h"
 #include "cli/options_parsing.h"
 #include "cli/packages_command.h"
 #include "cli/run_command.h"
@@ -144,6 +145,8 @@ int run_main(int argc, char** argv) {
   add_run_command(app, run_options, file_specs, timeout_text, memory_text, sandbox_uids_text);
   ServeFlags serve_flags;
   add_serve_command(app, serve_flags);
+  ServeFlags mcp_flags;
+  add_mcp_command(app, mcp_flags);
   PackagesOptions packages_options;
   add_packages_command(app, packages_options);
   SandboxCheckOptions sandbox_check_options;
@@ -181,6 +184,7 @@ int run_main(int argc, char** argv) {
     return run_command(run_options);
   }
   if (app.got_subcommand("serve")) return serve_command(serve_flags);
+  if (app.got_subcommand("mcp")) return mcp_command(mcp_flags);
   if (app.got_subcommand("packages")) return packages_command(packages_options);
   if (app.got_subcommand("sandbox-check")) return sandbox_check_command(sandbox_check_options);
   if (app.got_subcommand("__zygote")) return zygote_command();

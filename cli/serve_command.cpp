@@ -37,7 +37,8 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
       "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"
       "  GET    /health              {\"status\": \"healthy\", \"activeSessions\": N}\n"
       "  GET    /sessions            the sessions with their ages\n"
-      "  DELETE /sessions/ID         end a session now\n\n"
+      "  DELETE /sessions/ID         end a session now\n"
+      "  POST   /mcp                 MCP (Model Context Protocol), Streamable HTTP; see vivarium mcp --help\n\n"
       "Stop with SIGTERM or Ctrl-C: in-flight executions get 10 s to finish.";
   serve->footer(footer);
 }

@@ -71,9 +71,10 @@ _vivarium()
 
     local global_opts='--help -h --version'
     # The internal __zygote subcommand is left out on purpose.
-    local subcommands='run serve packages sandbox-check'
+    local subcommands='run serve mcp packages sandbox-check'
     local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids --verbose'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload --mcp-allowed-origins'
+    local mcp_opts='--help -h --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-body-size --max-output-size --max-output-files-size --max-output-files --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
     local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
     local sandbox_check_opts='--help -h --sandbox-uids'
 
@@ -182,13 +183,30 @@ _vivarium()
                     ;;
                 --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
                     --max-output-size | --max-output-files-size | --max-output-files | --process-memory-limit | --total-memory-limit | --header-timeout | \
-                    --body-timeout | --write-timeout | --keep-alive-timeout | --max-connections | --max-json-depth | --sandbox-uids)
+                    --body-timeout | --write-timeout | --keep-alive-timeout | --max-connections | --max-json-depth | --sandbox-uids | \
+                    --mcp-allowed-origins)
                     # A number or a size: nothing to offer.
                     COMPREPLY=()
                     return
                     ;;
             esac
             mapfile -t COMPREPLY < <(compgen -W "$serve_opts" -- "$cur")
+            ;;
+        mcp)
+            # serve's limit, sandbox, package and log options; no positional arguments.
+            _vivarium_shared_value "$prev" "$cur" && return
+            case $prev in
+                --log-level)
+                    mapfile -t COMPREPLY < <(compgen -W 'error warn info debug' -- "$cur")
+                    return
+                    ;;
+                --execution-timeout | --max-body-size | --max-output-size | --max-output-files-size | --max-output-files | \
+                    --process-memory-limit | --total-memory-limit | --max-json-depth | --sandbox-uids)
+                    COMPREPLY=()
+                    return
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "$mcp_opts" -- "$cur")
             ;;
         packages)
             # Every option takes a value; there are no positional arguments.

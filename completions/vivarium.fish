@@ -69,6 +69,7 @@ complete -c vivarium -n __fish_use_subcommand -s h -l help -d 'Print this help m
 complete -c vivarium -n __fish_use_subcommand -l version -d 'Print the versions of vivarium, Pyodide, Python and V8'
 complete -c vivarium -n __fish_use_subcommand -a run -d 'Run a Python program once in a fresh sandbox, like python3'
 complete -c vivarium -n __fish_use_subcommand -a serve -d 'Serve the HTTP API: stateful Python sessions in locked-down processes'
+complete -c vivarium -n __fish_use_subcommand -a mcp -d 'Serve MCP (Model Context Protocol) on stdio: run_python_code with persistent state'
 complete -c vivarium -n __fish_use_subcommand -a packages -d 'List the Pyodide packages of the package folder, and which ones serve preloads'
 complete -c vivarium -n __fish_use_subcommand -a sandbox-check -d 'Show which layers of the process wall this machine offers'
 # (The internal __zygote subcommand is left out on purpose.)
@@ -122,6 +123,28 @@ complete -c vivarium -n $serve -l cache-dir -x -a '(__fish_complete_directories)
 complete -c vivarium -n $serve -l packages-dir -x -a '(__fish_complete_directories)' -d 'A folder of Pyodide wheels with its pyodide-lock.json [env VIVARIUM_PACKAGES_DIR]'
 complete -c vivarium -n $serve -l wheels-dir -x -a '(__fish_complete_directories)' -d 'A folder of pure-Python wheels for micropip.install [env VIVARIUM_WHEELS_DIR]'
 complete -c vivarium -n $serve -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages imported in the zygote (comma-separated; none) [env PRELOAD]'
+complete -c vivarium -n $serve -l mcp-allowed-origins -x -d 'Browser origins that may use /mcp besides localhost ones; * for any [env MCP_ALLOWED_ORIGINS]'
+
+# vivarium mcp [OPTIONS]: serve's limit, sandbox, package and log options.
+set -l mcp '__vivarium_using_subcommand mcp'
+complete -c vivarium -n $mcp -s h -l help -d 'Print the help of mcp and exit'
+complete -c vivarium -n $mcp -l execution-timeout -x -d 'Seconds one execution may run [env EXECUTION_TIMEOUT_SECONDS]'
+complete -c vivarium -n $mcp -l memory-limit -x -a '256M 512M 1G 2G 4G' -d 'Python memory per session [env MEMORY_LIMIT, default 512M]'
+complete -c vivarium -n $mcp -l process-memory-limit -x -d 'Resident memory of a session process past which it is killed and reset [env PROCESS_MEMORY_LIMIT]'
+complete -c vivarium -n $mcp -l total-memory-limit -x -d 'Memory all sessions together may use; a new session past it gets HTTP 503 [env TOTAL_MEMORY_LIMIT]'
+complete -c vivarium -n $mcp -l max-body-size -x -d 'Largest request body; larger gets HTTP 413 [env MAX_BODY_SIZE]'
+complete -c vivarium -n $mcp -l max-output-size -x -d 'std_out and std_err kept per execution, each [env MAX_OUTPUT_SIZE]'
+complete -c vivarium -n $mcp -l max-output-files-size -x -d 'Total size of output_files per execution [env MAX_OUTPUT_FILES_SIZE]'
+complete -c vivarium -n $mcp -l max-output-files -x -d 'Number of output_files per execution [env MAX_OUTPUT_FILES]'
+complete -c vivarium -n $mcp -l max-json-depth -x -d 'Deepest nesting of a JSON request body [env MAX_JSON_DEPTH]'
+complete -c vivarium -n $mcp -l sandbox-uids -x -d 'As root: the uids sessions switch to, FIRST-LAST [env SANDBOX_UIDS]'
+complete -c vivarium -n $mcp -l require-full-sandbox -d 'Refuse to start when a layer of the process wall is missing [env REQUIRE_FULL_SANDBOX]'
+complete -c vivarium -n $mcp -l log-level -x -a 'error warn info debug' -d 'What to log [env LOG_LEVEL, default info]'
+complete -c vivarium -n $mcp -l assets -x -a '(__fish_complete_directories)' -d 'The Pyodide bundle folder [env VIVARIUM_ASSETS]'
+complete -c vivarium -n $mcp -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept [env PYODIDE_CACHE_DIR]'
+complete -c vivarium -n $mcp -l packages-dir -x -a '(__fish_complete_directories)' -d 'A folder of Pyodide wheels with its pyodide-lock.json [env VIVARIUM_PACKAGES_DIR]'
+complete -c vivarium -n $mcp -l wheels-dir -x -a '(__fish_complete_directories)' -d 'A folder of pure-Python wheels for micropip.install [env VIVARIUM_WHEELS_DIR]'
+complete -c vivarium -n $mcp -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages imported in the zygote (comma-separated; none) [env PRELOAD]'
 
 # vivarium packages [--packages-dir DIR] [--wheels-dir DIR] [--assets DIR] [--preload NAMES]
 set -l packages '__vivarium_using_subcommand packages'

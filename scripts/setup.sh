@@ -6,6 +6,7 @@
 #      dpkg -x, so it works even where the conflicting `nodejs` package is installed.
 #   3. The pinned Pyodide npm bundle, checked against scripts/pyodide.lock, unpacked into
 #      assets/pyodide/.
+#   4. Node.js and the pinned MCP TypeScript SDK for the MCP tests (scripts/setup-mcp-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,3 +76,6 @@ fi
 
 # --- 3. Pyodide ---------------------------------------------------------------------
 "$root/scripts/fetch-pyodide.sh"
+
+# --- 4. The MCP tests' client --------------------------------------------------------
+"$root/scripts/setup-mcp-tests.sh"

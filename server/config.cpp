@@ -74,6 +74,9 @@ const std::vector<SettingInfo>& server_settings() {
        "A folder of pure-Python wheels (*-py3-none-any.whl) that micropip.install may install"},
       {"PRELOAD", "--preload", "NAMES", default_preload.c_str(),
        "Packages imported in the zygote, so every session starts with them (comma-separated; 'none')"},
+      {"MCP_ALLOWED_ORIGINS", "--mcp-allowed-origins", "ORIGINS", "none",
+       "Browser origins (scheme://host[:port], comma-separated; '*' for any) that may use /mcp besides localhost "
+       "ones; requests without an Origin header always may"},
   };
   return settings;
 }
@@ -221,6 +224,18 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
   if (auto packages = get("VIVARIUM_PACKAGES_DIR"); packages && !packages->empty()) config.packages_dir = *packages;
   if (auto wheels = get("VIVARIUM_WHEELS_DIR"); wheels && !wheels->empty()) config.wheels_dir = *wheels;
   if (auto preload = get("PRELOAD")) config.preload = parse_package_list(*preload);
+  if (auto origins = get("MCP_ALLOWED_ORIGINS")) {
+    std::istringstream list(*origins);
+    for (std::string origin; std::getline(list, origin, ',');) {
+      const auto first = origin.find_first_not_of(" \t");
+      if (first == std::string::npos) continue;
+      origin = origin.substr(first, origin.find_last_not_of(" \t") - first + 1);
+      if (origin != "*" && origin.find("://") == std::string::npos)
+        return std::unexpected("MCP_ALLOWED_ORIGINS: '" + origin +
+                               "' is not an origin; write it as scheme://host[:port], e.g. https://app.example.com");
+      config.mcp_allowed_origins.push_back(origin);
+    }
+  }
   return config;
 }
 

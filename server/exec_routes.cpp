@@ -23,7 +23,7 @@ void install_exec_routes(const RouteContext& context) {
     auto& executor = context.sessions.executor();
     sessions::ExecInput exec{std::move(input->code), std::move(input->files), {}, {}, {}};
     if (wants_event_stream(request.get_header_value("Accept")))
-      return stream_execution(response, executor, input->session_id, std::move(exec), config.max_output_size);
+      return stream_execution(request, response, executor, input->session_id, std::move(exec), config.max_output_size);
     auto result = exec_reply(executor.execute(input->session_id, exec), config.max_output_size);
     reply(response, result.status, result.body);
   });

@@ -5,6 +5,7 @@
 
 #include "server/exec_reply.h"
 #include "server/guarded_http_server.h"
+#include "server/http_body.h"
 #include "server/output_queue.h"
 #include "server/sse.h"
 
@@ -23,8 +24,8 @@ struct StreamedExecution {
 
 bool wants_event_stream(const std::string& accept) { return accept.find("text/event-stream") != std::string::npos; }
 
-void stream_execution(httplib::Response& response, sessions::Executor& executor, std::string session_id,
-                      sessions::ExecInput input, std::uint64_t max_output_bytes) {
+void stream_execution(const httplib::Request& request, httplib::Response& response, sessions::Executor& executor,
+                      std::string session_id, sessions::ExecInput input, std::uint64_t max_output_bytes) {
   auto job = std::make_shared<StreamedExecution>();
   job->session_id = std::move(session_id);
   job->input = std::move(input);
@@ -33,6 +34,7 @@ void stream_execution(httplib::Response& response, sessions::Executor& executor,
     queue->push(stream, text);
   };
   GuardedHttpServer::stream_response();
+  never_compress(request);
   response.status = 200;
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");  // nginx: pass events on as they come

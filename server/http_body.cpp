@@ -44,4 +44,9 @@ std::optional<std::string> read_body_or_reply(const httplib::ContentReader& read
   return std::nullopt;
 }
 
+void never_compress(const httplib::Request& request) {
+  // The request is httplib's own object, not const.
+  const_cast<httplib::Request&>(request).headers.erase("Accept-Encoding");
+}
+
 }  // namespace vivarium::server

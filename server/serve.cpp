@@ -99,6 +99,7 @@ void Server::install_routes() {
         std::chrono::duration<double, std::milli>(Clock::now() - GuardedHttpServer::request_started()).count();
     std::string session = request.get_param_value("sessionId");
     if (session.empty() && request.path.starts_with("/sessions/")) session = request.path.substr(10);
+    if (session.empty()) session = request.get_header_value("Mcp-Session-Id");
     char line[96];
     std::snprintf(line, sizeof line, " %d %.1fms", response.status, ms);
     // The path is URL-decoded: "%0a" in it would otherwise start a forged log line.
@@ -121,6 +122,7 @@ void Server::install_routes() {
   const RouteContext context{http_, service_, config_};
   install_exec_routes(context);
   install_session_routes(context);
+  install_mcp_routes(context);
 }
 
 // In-flight executions get a grace period after a stop signal; then their processes

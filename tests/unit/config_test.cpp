@@ -74,3 +74,14 @@ TEST(ResolveConfig, ThePreloadDefaultIsTheOneListEverywhere) {
   EXPECT_EQ(vivarium::packages::parse_package_list(preload->default_text), vivarium::packages::kDefaultPreload);
   EXPECT_EQ(resolve_config({{"PRELOAD", "none"}}, {}, {}).value().preload, std::vector<std::string>{});
 }
+
+TEST(ResolveConfig, McpAllowedOriginsAreACommaSeparatedListOfOrigins) {
+  EXPECT_TRUE(resolve_config({}, {}, {})->mcp_allowed_origins.empty());
+  const auto config =
+      resolve_config({{"MCP_ALLOWED_ORIGINS", " https://a.example , http://b.example:8080,*,"}}, {}, {});
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->mcp_allowed_origins, (std::vector<std::string>{"https://a.example", "http://b.example:8080", "*"}));
+  const auto bad = resolve_config({}, {{"MCP_ALLOWED_ORIGINS", "a.example"}}, {});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().find("scheme://host[:port]"), std::string::npos);
+}

@@ -52,6 +52,8 @@ struct ServerConfig {
   std::optional<std::filesystem::path> packages_dir;
   std::optional<std::filesystem::path> wheels_dir;
   std::vector<std::string> preload = packages::kDefaultPreload;
+  // Browser origins /mcp accepts besides localhost ones ("*": any); docs/mcp.md.
+  std::vector<std::string> mcp_allowed_origins;
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.

@@ -19,8 +19,8 @@ namespace vivarium::server {
 inline constexpr std::chrono::milliseconds kStreamHeartbeat{400};
 
 // Sets up `response` to stream the execution of `code` in `session_id`.
-void stream_execution(httplib::Response& response, sessions::Executor& executor, std::string session_id,
-                      sessions::ExecInput input, std::uint64_t max_output_bytes);
+void stream_execution(const httplib::Request& request, httplib::Response& response, sessions::Executor& executor,
+                      std::string session_id, sessions::ExecInput input, std::uint64_t max_output_bytes);
 
 // Whether an Accept header asks for an event stream.
 bool wants_event_stream(const std::string& accept);

@@ -25,4 +25,9 @@ std::expected<std::string, std::string> read_body(const httplib::ContentReader& 
 std::optional<std::string> read_body_or_reply(const httplib::ContentReader& reader, httplib::Response& response,
                                               std::uint64_t limit);
 
+// cpp-httplib 0.11.4 compresses every text/* response the client accepts compressed,
+// text/event-stream included, and its compressor holds data back until the end: the
+// events would arrive all at once. Call before answering with a stream.
+void never_compress(const httplib::Request& request);
+
 }  // namespace vivarium::server

@@ -16,5 +16,6 @@ struct RouteContext {
 
 void install_exec_routes(const RouteContext& context);     // POST /exec (exec_routes.cpp)
 void install_session_routes(const RouteContext& context);  // /health, /sessions, interrupt (session_routes.cpp)
+void install_mcp_routes(const RouteContext& context);      // /mcp, MCP's Streamable HTTP (mcp_routes.cpp)
 
 }  // namespace vivarium::server
