@@ -121,6 +121,7 @@ void Server::install_routes() {
   const RouteContext context{http_, service_, config_};
   install_exec_routes(context);
   install_session_routes(context);
+  install_terrarium_routes(context);
 }
 
 // In-flight executions get a grace period after a stop signal; then their processes
