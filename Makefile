@@ -56,6 +56,7 @@ bench: build
 	bench/cpu.sh
 	bench/server.sh
 	bench/packages.sh
+	bench/streaming.sh
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup

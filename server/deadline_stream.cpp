@@ -57,6 +57,7 @@ DeadlineStream::Wait DeadlineStream::wait(short events, Clock::time_point deadli
 
 bool DeadlineStream::wait_for_request(std::chrono::milliseconds idle) {
   writing_ = false;
+  deadline_per_write_ = false;
   reading_body_ = false;
   if (buffer_begin_ < buffer_end_) return true;  // a pipelined request is already here
   if (wait(POLLIN, Clock::now() + idle) != Wait::ready) return false;
@@ -117,7 +118,7 @@ ssize_t DeadlineStream::read(char* ptr, size_t size) {
 }
 
 ssize_t DeadlineStream::write(const char* ptr, size_t size) {
-  if (!writing_) {
+  if (!writing_ || deadline_per_write_) {
     writing_ = true;
     write_deadline_ = Clock::now() + write_timeout_;
   }

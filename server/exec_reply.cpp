@@ -13,6 +13,7 @@ int status_of(sessions::Refusal reason) {
     case sessions::Refusal::cannot_start:
       return 500;
     case sessions::Refusal::session_ended:
+    case sessions::Refusal::cancelled:  // nobody reads it: the client went away
       return 409;
   }
   return 500;
@@ -26,6 +27,7 @@ const char* type_of(sessions::Refusal reason) {
     case sessions::Refusal::cannot_start:
       return "execution";
     case sessions::Refusal::session_ended:
+    case sessions::Refusal::cancelled:
       return "validation";
   }
   return "execution";

@@ -1,6 +1,8 @@
-// POST /exec: one execution in a session, answered as JSON.
+// POST /exec: one execution in a session, answered as JSON, or as Server-Sent Events
+// when the client accepts text/event-stream (exec_stream.h).
 #include "server/exec_reply.h"
 #include "server/exec_request.h"
+#include "server/exec_stream.h"
 #include "server/http_body.h"
 #include "server/result_json.h"
 #include "server/routes.h"
@@ -18,9 +20,11 @@ void install_exec_routes(const RouteContext& context) {
     body->clear();
     body->shrink_to_fit();
     if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
-    auto result =
-        exec_reply(context.sessions.executor().execute(input->session_id, {input->code, input->files, {}, {}}),
-                   config.max_output_size);
+    auto& executor = context.sessions.executor();
+    sessions::ExecInput exec{std::move(input->code), std::move(input->files), {}, {}, {}};
+    if (wants_event_stream(request.get_header_value("Accept")))
+      return stream_execution(response, executor, input->session_id, std::move(exec), config.max_output_size);
+    auto result = exec_reply(executor.execute(input->session_id, exec), config.max_output_size);
     reply(response, result.status, result.body);
   });
 }

@@ -23,6 +23,7 @@ struct ConnectionState {
   bool reserved = false;
   bool close_after = false;
   Clock::time_point request_started = Clock::now();
+  DeadlineStream* stream = nullptr;
 };
 thread_local ConnectionState* t_connection = nullptr;
 
@@ -136,6 +137,10 @@ void GuardedHttpServer::close_after_response() {
   if (t_connection != nullptr) t_connection->close_after = true;
 }
 
+void GuardedHttpServer::stream_response() {
+  if (t_connection != nullptr && !t_connection->reserved) t_connection->stream->restart_deadline_per_write();
+}
+
 std::chrono::steady_clock::time_point GuardedHttpServer::request_started() {
   return t_connection != nullptr ? t_connection->request_started : Clock::now();
 }
@@ -175,6 +180,7 @@ void GuardedHttpServer::serve_connection(int sock, bool reserved) {
   DeadlineStream stream(sock, stop_fd_, 2 * limits_.max_body_size + (std::uint64_t{64} << 10));
   ConnectionState state;
   state.reserved = reserved;
+  state.stream = &stream;
   t_connection = &state;
   const auto idle = reserved ? kReservedDeadline : limits_.keep_alive_timeout;
   const auto headers = reserved ? kReservedDeadline : limits_.header_timeout;
@@ -191,8 +197,14 @@ void GuardedHttpServer::serve_connection(int sock, bool reserved) {
     bool client_closes = false;
     bool written = false;
     try {
-      written =
-          process_request(stream, last, client_closes, [&stream, body](httplib::Request&) { stream.start_body(body); });
+      written = process_request(stream, last, client_closes, [&stream, body](httplib::Request& request) {
+        // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has no
+        // body. httplib reads a POST's body until the connection closes instead, so
+        // `curl -X POST .../interrupt` waited the whole body timeout.
+        if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
+          request.headers.emplace("Content-Length", "0");
+        stream.start_body(body);
+      });
     } catch (const std::exception& e) {  // outside routing: httplib's own parsing ran out of memory
       log::error(std::string("internal error reading a request: ") + escape_for_log(e.what()));
       written = false;

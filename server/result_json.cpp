@@ -44,7 +44,10 @@ nlohmann::json execution_to_json(const engine::ExecutionResult& result, const Fi
   if (!error.exception.empty()) error_json["exception"] = error.exception;
   if (!error.traceback.empty()) error_json["traceback"] = error.traceback;
   if (error.line) error_json["line"] = *error.line;
-  if (error.kind == engine::ErrorKind::timeout) error_json["session_reset"] = result.interpreter_lost;
+  // Always said for a timeout; for other errors only when the state is gone (an ignored
+  // interrupt, a crash of the interpreter).
+  if (error.kind == engine::ErrorKind::timeout || result.interpreter_lost)
+    error_json["session_reset"] = result.interpreter_lost;
   // Nothing that happened is lost: the partial result goes along with the error.
   body["final_expression"] = nullptr;
   return {{"success", false}, {"error", std::move(error_json)}, {"result", std::move(body)}};

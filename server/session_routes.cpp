@@ -1,4 +1,4 @@
-// GET /health, GET /sessions, DELETE /sessions/ID.
+// GET /health, GET /sessions, POST /sessions/ID/interrupt, DELETE /sessions/ID.
 #include "log/logger.h"
 #include "server/exec_reply.h"
 #include "server/http_body.h"
@@ -23,6 +23,20 @@ void install_session_routes(const RouteContext& context) {
                       {"idleMinutes", static_cast<double>(now - s.last_accessed_at) / 60000.0}});
     reply(response, 200, {{"sessions", list}});
   });
+  auto& executor = context.sessions.executor();
+  context.http.Post(R"(/sessions/(.+)/interrupt)",
+                    [&executor](const httplib::Request& request, httplib::Response& response) {
+                      const std::string id = request.matches[1];
+                      switch (executor.interrupt(id)) {
+                        case sessions::InterruptOutcome::no_session:
+                          return reply(response, 404, error_body("not_found", "no session '" + id + "'"));
+                        case sessions::InterruptOutcome::not_running:
+                          return reply(response, 200, {{"success", true}, {"interrupted", false}});
+                        case sessions::InterruptOutcome::interrupted:
+                          log::debug("session " + id + " interrupted");
+                          return reply(response, 200, {{"success", true}, {"interrupted", true}});
+                      }
+                    });
   context.http.Delete(R"(/sessions/(.+))", [&registry](const httplib::Request& request, httplib::Response& response) {
     const std::string id = request.matches[1];
     if (!registry.remove(id)) return reply(response, 404, error_body("not_found", "no session '" + id + "'"));

@@ -52,7 +52,7 @@ void install_terrarium_routes(const RouteContext& context) {
         if (!input)
           return reply_line(response, input.error().status, error_body(input.error().type, input.error().message));
 
-        const sessions::ExecInput exec{std::move(input->code), std::move(input->files), {}, {}};
+        const sessions::ExecInput exec{std::move(input->code), std::move(input->files), {}, {}, {}};
         auto& executor = context.sessions.executor();
         HttpReply result;
         if (input->session_id) {

@@ -24,8 +24,6 @@ Executor::Executor(SessionRegistry& registry, SessionLauncher& launcher, const S
       frames_(frames) {}
 
 ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& input) {
-  const auto& code = input.code;
-  const auto& files = input.files;
   auto acquired = registry_.acquire(session_id);
   if (!acquired)
     return ExecRefused{Refusal::too_many_sessions, "the server already has its maximum of " +
@@ -55,14 +53,28 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
   // or drips its result cannot hold this thread past it.
   const auto deadline = started + limits_.execution_timeout + limits_.grace;
   const ResultLimits limits{limits_.max_output_bytes, limits_.max_output_files_bytes, limits_.max_output_files};
-  auto exchange = [&]() -> std::expected<engine::ExecutionResult, WireError> {
-    const ExecRequest request{code,
-                              files,
+  // Under the send lock, so that an interrupt for this execution is never sent before
+  // it, and one for the previous execution never after.
+  auto send_exec = [&]() -> std::expected<bool, WireError> {
+    std::lock_guard send_lock(session->send_mutex);
+    {
+      std::lock_guard lock(session->mutex);
+      if (input.cancelled && input.cancelled->load()) return false;
+      session->executing = true;
+      session->running_cancel = input.cancelled.get();
+    }
+    const ExecRequest request{input.code,
+                              input.files,
                               limits_.execution_timeout,
                               limits.max_output_bytes,
                               limits.max_output_files_bytes,
-                              limits.max_output_files};
+                              limits.max_output_files,
+                              input.globals_json,
+                              static_cast<bool>(input.on_output)};
     if (auto sent = send_frame(process.socket, encode(request), deadline); !sent) return std::unexpected(sent.error());
+    return true;
+  };
+  auto exchange = [&]() -> std::expected<engine::ExecutionResult, WireError> {
     for (;;) {
       auto frame = receive_frame(process.socket, frames_.from_session, deadline);
       if (!frame) return std::unexpected(frame.error());
@@ -70,16 +82,29 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
       auto message = decode_from_session(frame->body);
       if (!message) return std::unexpected(message.error());
       if (auto* done = std::get_if<ExecResult>(&*message)) return std::move(done->result);
-      if (std::holds_alternative<OutputChunk>(*message)) continue;  // streaming comes in a later issue
+      if (auto* chunk = std::get_if<OutputChunk>(&*message)) {
+        if (input.on_output) input.on_output(chunk->stream, chunk->text);
+        continue;  // a session that streams unasked only costs itself time
+      }
       // A session asks for wheels of the package folders while it runs (it cannot open
       // files itself).
       const auto& asked = std::get<PackageRequest>(*message);
       const PackageReply reply{packages_.read(asked.source, asked.file_name)};
+      std::lock_guard send_lock(session->send_mutex);
       if (auto answered = send_frame(process.socket, encode(reply), deadline); !answered)
         return std::unexpected(answered.error());
     }
   };
-  auto received = exchange();
+  auto sent = send_exec();
+  if (sent && !*sent) return ExecRefused{Refusal::cancelled, "the client went away before the execution began"};
+  std::expected<engine::ExecutionResult, WireError> received = sent ? exchange() : std::unexpected(sent.error());
+  {
+    // With the send lock: an interrupt being sent finishes before the socket can close.
+    std::lock_guard send_lock(session->send_mutex);
+    std::lock_guard lock(session->mutex);
+    session->executing = false;
+    session->running_cancel = nullptr;
+  }
   const auto runtime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
 
   // Replaces the session's process with nothing: the next execution forks a fresh one.
@@ -126,9 +151,21 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
                    runtime_ms};
 }
 
-InterruptOutcome Executor::interrupt(const std::string& session_id) {
-  (void)session_id;
-  return InterruptOutcome::not_running;  // streaming and interrupts land next
+InterruptOutcome Executor::interrupt(const std::string& session_id, const std::atomic<bool>* only) {
+  auto session = registry_.find(session_id);
+  if (!session) return InterruptOutcome::no_session;
+  std::lock_guard send_lock(session->send_mutex);
+  int socket = -1;
+  {
+    std::lock_guard lock(session->mutex);
+    if (!session->executing || !session->process || (only && session->running_cancel != only))
+      return InterruptOutcome::not_running;
+    socket = session->process->socket;
+  }
+  // A session that does not take this small frame within a second is stuck; the
+  // timeout's escalation ends it anyway.
+  (void)send_frame(socket, encode(InterruptRequest{}), Clock::now() + std::chrono::seconds(1));
+  return InterruptOutcome::interrupted;
 }
 
 }  // namespace vivarium::sessions

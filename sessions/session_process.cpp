@@ -1,14 +1,16 @@
 #include "sessions/session_process.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <string>
 
 #include "sandbox/confine.h"
@@ -16,61 +18,116 @@
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
 #include "sessions/result_limits.h"
+#include "sessions/utf8_chunks.h"
 #include "sessions/wire_messages.h"
 
 namespace vivarium::sessions {
 namespace {
 
-// A session that executes (`while True: pass`, a long sleep) reads nothing from its
-// socket, so it would not notice a server killed by SIGKILL and would run on as an
-// orphan. Its parent is the zygote, which outlives a server only until it reads EOF, so
-// PR_SET_PDEATHSIG cannot tie it to the server. This thread only waits for the server's
-// end of the socket to close (it never reads: the main thread owns the data) and ends
-// the process. Started after the lock-down, it runs under the same seccomp filter and
-// Landlock domain as the main thread.
-void* exit_when_the_server_goes(void* socket_ptr) {
-  pollfd watched{*static_cast<int*>(socket_ptr), POLLRDHUP, 0};
-  for (;;) {
-    const int ready = ::poll(&watched, 1, -1);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0 || (watched.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) ::_exit(0);
-  }
-}
+// The one reader of the server's socket, on a thread of its own, so that messages reach
+// the session while Python runs: an interrupt is acted on at once (the main thread is
+// busy in the interpreter), everything else is queued for the main thread. When the
+// server's end closes, or sends what cannot be decoded, the process ends: a session that
+// executes (`while True: pass`, a long sleep) would otherwise not notice a server killed
+// by SIGKILL and run on as an orphan. (Its parent is the zygote, which outlives a server
+// only until it reads EOF, so PR_SET_PDEATHSIG cannot tie it to the server.) Started
+// after the lock-down, it runs under the same seccomp filter and Landlock domain as the
+// main thread.
+class ServerInbox {
+ public:
+  ServerInbox(int socket, engine::Interpreter& interpreter) : socket_(socket), interpreter_(interpreter) {}
 
-void start_server_watch(int socket) {
-  static int watched_socket = socket;
-  // Signals meant for the session (the interrupt) must reach the interpreter's thread:
-  // the watcher blocks them all, inheriting the mask it is created with.
-  sigset_t all, previous;
-  ::sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_attr_t attributes;
-  ::pthread_attr_init(&attributes);
-  ::pthread_attr_setstacksize(&attributes, 64 * 1024);  // it only polls
-  pthread_t thread;
-  const int created = ::pthread_create(&thread, &attributes, exit_when_the_server_goes, &watched_socket);
-  ::pthread_attr_destroy(&attributes);
-  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (created != 0) {
-    std::fprintf(stderr, "vivarium session: cannot start the thread that watches the server\n");
-    ::_exit(70);  // an orphan that may loop for ever is worse than no session
+  void start() {
+    // Signals meant for the session must reach the interpreter's thread: the reader
+    // blocks them all, inheriting the mask it is created with.
+    sigset_t all, previous;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pthread_attr_t attributes;
+    ::pthread_attr_init(&attributes);
+    ::pthread_attr_setstacksize(&attributes, 256 * 1024);  // decoding is iterative (cbor_depth.h)
+    pthread_t thread;
+    const int created = ::pthread_create(&thread, &attributes, &ServerInbox::run, this);
+    ::pthread_attr_destroy(&attributes);
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (created != 0) {
+      std::fprintf(stderr, "vivarium session: cannot start the thread that reads the server\n");
+      ::_exit(70);  // an orphan that may loop for ever is worse than no session
+    }
+    ::pthread_detach(thread);
   }
-  ::pthread_detach(thread);
-}
 
-// The next message from the server; the session trusts the server, but a message it
-// cannot decode still ends the session rather than being guessed at.
-std::optional<sessions::ToSession> receive_from_server(int socket) {
-  auto frame = sessions::receive_frame(socket, sessions::kSessionInboundFrameLimit);
-  if (!frame) return std::nullopt;
-  if (frame->passed_fd >= 0) ::close(frame->passed_fd);
-  auto message = sessions::decode_to_session(frame->body);
-  if (!message) {
-    std::fprintf(stderr, "vivarium session: %s\n", message.error().message.c_str());
-    return std::nullopt;
+  // The next message for the main thread (an exec, or a package reply).
+  sessions::ToSession next() {
+    std::unique_lock lock(mutex_);
+    arrived_.wait(lock, [&] { return !queue_.empty(); });
+    auto message = std::move(queue_.front());
+    queue_.pop_front();
+    return message;
   }
-  return std::move(*message);
-}
+
+ private:
+  static void* run(void* self) {
+    static_cast<ServerInbox*>(self)->read_loop();
+    return nullptr;
+  }
+
+  // The session trusts the server, but a message it cannot decode still ends the session
+  // rather than being guessed at.
+  [[noreturn]] void read_loop() {
+    for (;;) {
+      auto frame = sessions::receive_frame(socket_, sessions::kSessionInboundFrameLimit);
+      if (!frame) ::_exit(0);  // the server closed the session (or went away)
+      if (frame->passed_fd >= 0) ::close(frame->passed_fd);
+      auto message = sessions::decode_to_session(frame->body);
+      if (!message) {
+        std::fprintf(stderr, "vivarium session: %s\n", message.error().message.c_str());
+        ::_exit(0);
+      }
+      // An interrupt after its execution ended finds nothing running and does nothing.
+      if (std::holds_alternative<sessions::InterruptRequest>(*message)) {
+        interpreter_.interrupt();
+        continue;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(*message));
+      }
+      arrived_.notify_one();
+    }
+  }
+
+  const int socket_;
+  engine::Interpreter& interpreter_;
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::deque<sessions::ToSession> queue_;
+};
+
+// Sends output to the server as it is written, in whole UTF-8 sequences, for an exec
+// that asked for a stream. A failed send ends the process: the server is gone.
+class OutputStreamer {
+ public:
+  explicit OutputStreamer(int socket) : socket_(socket) {}
+  void write(engine::OutputStream stream, std::string_view text) {
+    for (auto& chunk : chunker(stream).add(text)) send(stream, std::move(chunk));
+  }
+  void finish() {
+    for (auto stream : {engine::OutputStream::out, engine::OutputStream::err})
+      if (auto rest = chunker(stream).finish(); !rest.empty()) send(stream, std::move(rest));
+  }
+
+ private:
+  sessions::Utf8Chunker& chunker(engine::OutputStream stream) {
+    return stream == engine::OutputStream::out ? out_ : err_;
+  }
+  void send(engine::OutputStream stream, std::string text) {
+    if (!sessions::send_frame(socket_, sessions::encode(sessions::OutputChunk{stream, std::move(text)}))) ::_exit(0);
+  }
+  const int socket_;
+  sessions::Utf8Chunker out_{sessions::kMaxChunkText};
+  sessions::Utf8Chunker err_{sessions::kMaxChunkText};
+};
 
 }  // namespace
 
@@ -80,18 +137,17 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
   sandbox::close_inherited_descriptors(socket);
   interpreter.reseed_after_fork();
   // From now on this process cannot open files: wheels come from the server, which
-  // reads only files the lock lists; the engine still checks their sha256.
+  // reads only files the lock lists; the engine still checks their sha256. Replies come
+  // through the inbox, whose reader thread starts after the lock-down.
+  static ServerInbox* inbox = nullptr;
+  inbox = new ServerInbox(socket, interpreter);  // lives as long as the process
   interpreter.set_package_fetcher(
       [socket](engine::WheelSource source, const std::string& file_name) -> std::optional<std::string> {
         if (!sessions::send_frame(socket, sessions::encode(sessions::PackageRequest{source, file_name})))
           return std::nullopt;
-        // An interrupt that arrives first belongs to the execution; it is not a reply.
-        for (;;) {
-          auto reply = receive_from_server(socket);
-          if (!reply) return std::nullopt;
-          if (auto* package = std::get_if<sessions::PackageReply>(&*reply)) return std::move(package->wheel);
-          if (!std::holds_alternative<sessions::InterruptRequest>(*reply)) return std::nullopt;
-        }
+        auto reply = inbox->next();
+        if (auto* package = std::get_if<sessions::PackageReply>(&reply)) return std::move(package->wheel);
+        return std::nullopt;  // the server sends nothing else while an execution runs
       });
   // glibc reads the time zone once; after the wall it could only probe and fail.
   ::tzset();
@@ -117,18 +173,24 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
     ::_exit(70);  // never run untrusted code behind a wall with a hole in it
   }
   if (report >= 0) ::close(report);
-  start_server_watch(socket);
+  inbox->start();
   for (;;) {
-    auto received = receive_from_server(socket);
-    if (!received) ::_exit(0);  // the server closed the session (or went away)
-    auto* exec = std::get_if<sessions::ExecRequest>(&*received);
-    if (!exec) continue;  // an interrupt or reply after its execution ended: nothing to do
+    auto received = inbox->next();
+    auto* exec = std::get_if<sessions::ExecRequest>(&received);
+    if (!exec) continue;  // a reply after its execution ended: nothing to do
     engine::ExecutionRequest request;
     request.code = std::move(exec->code);
     request.files = std::move(exec->files);
+    request.globals_json = std::move(exec->globals_json);
     request.timeout = exec->timeout;
     request.max_output_bytes = exec->max_output_bytes;
+    OutputStreamer streamer(socket);
+    if (exec->stream)
+      request.on_output = [&streamer](engine::OutputStream stream, std::string_view text) {
+        streamer.write(stream, text);
+      };
     auto result = interpreter.execute(request);
+    if (exec->stream) streamer.finish();
     const bool lost = result.interpreter_lost;
     // Cut here so that the result fits the server's frame limit; the server cuts again.
     apply_result_limits(result, {exec->max_output_bytes, exec->max_output_files_bytes, exec->max_output_files});

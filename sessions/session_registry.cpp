@@ -32,6 +32,12 @@ std::expected<std::shared_ptr<Session>, AcquireError> SessionRegistry::acquire(c
   return session;
 }
 
+std::shared_ptr<Session> SessionRegistry::find(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
 void SessionRegistry::end(Session& session) {
   std::lock_guard lock(session.mutex);
   session.ended = true;

@@ -200,7 +200,11 @@ std::expected<ToSession, WireError> decode_exec_request(const json& message) {
   WIRE_TRY(max_output, fields.integer("max_output", 1, kMaxLimit));
   WIRE_TRY(max_files_bytes, fields.integer("max_output_files_size", 0, kMaxLimit));
   WIRE_TRY(max_files, fields.integer("max_output_files", 0, kMaxLimit));
+  WIRE_TRY(globals_json, fields.text("globals", std::numeric_limits<std::size_t>::max()));
+  WIRE_TRY(stream, fields.boolean("stream"));
   request.code = std::move(code);
+  request.globals_json = std::move(globals_json);
+  request.stream = stream;
   request.files = std::move(files);
   request.timeout = std::chrono::milliseconds(timeout_ms);
   request.max_output_bytes = static_cast<std::uint64_t>(max_output);
@@ -292,7 +296,9 @@ Bytes encode(const ExecRequest& m) {
                    {"timeout_ms", m.timeout.count()},
                    {"max_output", m.max_output_bytes},
                    {"max_output_files_size", m.max_output_files_bytes},
-                   {"max_output_files", m.max_output_files}});
+                   {"max_output_files", m.max_output_files},
+                   {"globals", m.globals_json},
+                   {"stream", m.stream}});
 }
 Bytes encode(const PackageReply& m) {
   json message = {{"type", "package"}};
@@ -451,7 +457,7 @@ std::expected<FromSession, WireError> decode_from_session(std::span<const std::u
     if (type == "output") {
       Fields fields(message, "output");
       WIRE_TRY(stream, fields.choice("stream", {"out", "err"}));
-      WIRE_TRY(text, fields.text("text", std::numeric_limits<std::size_t>::max()));
+      WIRE_TRY(text, fields.text("text", kMaxChunkText));
       return OutputChunk{stream == 0 ? engine::OutputStream::out : engine::OutputStream::err, std::move(text)};
     }
     if (type == "package_request") {

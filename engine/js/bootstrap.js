@@ -169,10 +169,10 @@
       }
     }
 
-    async function execute(code, filename, argv, files, reseed) {
+    async function execute(code, filename, argv, files, reseed, globalsJson) {
       for (const [path, bytes] of files) writeInputFile(path, bytes);
       await loadImportedPackages(code);
-      let proxy = runPython(code, filename, argv, reseed);
+      let proxy = runPython(code, filename, argv, reseed, globalsJson);
       if (proxy && typeof proxy.then === "function") {
         const awaitable = proxy;
         try {

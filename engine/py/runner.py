@@ -190,7 +190,18 @@ def _is_coroutine_code(code):
     return bool(code.co_flags & 0x80)  # CO_COROUTINE: the code used top-level await
 
 
-def run(code, filename, argv, reseed=False):
+def _bind_globals(namespace, globals_json):
+    """Names bound before the code runs (MCP's global_variables): a JSON object."""
+    values = json.loads(globals_json)
+    if not isinstance(values, dict):
+        raise TypeError(f"global variables must be a JSON object, not {type(values).__name__}")
+    for name in values:
+        if not name.isidentifier():
+            raise ValueError(f"global variable name {name!r} is not a Python identifier")
+    namespace.update(values)
+
+
+def run(code, filename, argv, reseed=False, globals_json=""):
     if reseed:
         _random.seed()
     outcome = _Outcome(_scan_home(), filename)
@@ -200,6 +211,8 @@ def run(code, filename, argv, reseed=False):
     if not filename.startswith("<"):
         namespace["__file__"] = filename
     try:
+        if globals_json:
+            _bind_globals(namespace, globals_json)
         body, last = _compile(code, filename)
         if _is_coroutine_code(body) or (last is not None and _is_coroutine_code(last)):
             return _run_async(outcome, body, last, namespace)

@@ -53,6 +53,14 @@ std::size_t on_near_heap_limit(void* data, std::size_t current_limit, std::size_
 
 }  // namespace
 
+// The running execution as the watchdog and interrupt() see it (both on other threads).
+struct ExecutionWatch {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool running = false;              // between the start and the end of execute()
+  bool interrupt_requested = false;  // interrupt() was called during this execution
+};
+
 struct Interpreter::Impl {
   BootOptions options;
   IsolateState state;
@@ -61,6 +69,7 @@ struct Interpreter::Impl {
   v8::Global<v8::Function> execute_function;
   std::shared_ptr<v8::BackingStore> interrupt_store;  // Int32Array Pyodide polls
   detail::LoopWakeup wakeup;
+  ExecutionWatch watch;
   bool usable = false;
   bool reseed_pending = false;
   std::vector<std::string> missing_preloads;
@@ -203,33 +212,38 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     if (request.on_output) request.on_output(is_stderr ? OutputStream::err : OutputStream::out, text);
   };
 
-  // Watchdog: KeyboardInterrupt at the deadline, TerminateExecution after a grace
-  // period, then the embedder's last resort.
-  std::atomic<bool> timed_out{false}, hard_stopped{false};
-  std::mutex done_mutex;
-  std::condition_variable done_condition;
-  bool done = false;
-  std::thread watchdog;
+  // Watchdog: KeyboardInterrupt at the deadline or when interrupt() asks, TerminateExecution
+  // after a grace period, then the embedder's last resort. It always runs, even without a
+  // timeout, so that an interrupt escalates the same way (a thread costs ~30 us).
+  std::atomic<bool> timed_out{false}, interrupted{false}, hard_stopped{false};
   auto* interrupt_flag = static_cast<std::int32_t*>(interrupt_store->Data());
   std::atomic_ref<std::int32_t>(*interrupt_flag).store(0);
   wakeup.interrupted = false;
-  if (request.timeout) {
-    const auto deadline = started + *request.timeout;
-    const auto grace = options.interrupt_grace;
-    watchdog = std::thread([&, deadline, grace] {
-      std::unique_lock lock(done_mutex);
-      if (done_condition.wait_until(lock, deadline, [&] { return done; })) return;
-      timed_out = true;
-      std::atomic_ref<std::int32_t>(*interrupt_flag).store(kSigint);
-      wakeup.interrupt();
-      if (done_condition.wait_for(lock, grace, [&] { return done; })) return;
-      hard_stopped = true;
-      isolate->TerminateExecution();
-      wakeup.interrupt();
-      if (done_condition.wait_for(lock, grace, [&] { return done; })) return;
-      if (options.on_unresponsive) options.on_unresponsive();
-    });
+  {
+    std::lock_guard lock(watch.mutex);
+    watch.running = true;
+    watch.interrupt_requested = false;
   }
+  std::optional<Clock::time_point> deadline;
+  if (request.timeout) deadline = started + *request.timeout;
+  std::thread watchdog([&, deadline, grace = options.interrupt_grace] {
+    std::unique_lock lock(watch.mutex);
+    const auto asked_to_stop = [&] { return !watch.running || watch.interrupt_requested; };
+    if (deadline)
+      watch.changed.wait_until(lock, *deadline, asked_to_stop);
+    else
+      watch.changed.wait(lock, asked_to_stop);
+    if (!watch.running) return;
+    (watch.interrupt_requested ? interrupted : timed_out) = true;
+    std::atomic_ref<std::int32_t>(*interrupt_flag).store(kSigint);
+    wakeup.interrupt();
+    if (watch.changed.wait_for(lock, grace, [&] { return !watch.running; })) return;
+    hard_stopped = true;
+    isolate->TerminateExecution();
+    wakeup.interrupt();
+    if (watch.changed.wait_for(lock, grace, [&] { return !watch.running; })) return;
+    if (options.on_unresponsive) options.on_unresponsive();
+  });
 
   v8::TryCatch try_catch(isolate);
   auto argv = v8::Array::New(isolate, static_cast<int>(request.argv.size()));
@@ -242,13 +256,17 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     pair->Set(context, 1, detail::new_uint8array(isolate, request.files[i].data)).Check();
     files->Set(context, static_cast<std::uint32_t>(i), pair).Check();
   }
-  v8::Local<v8::Value> args[] = {to_v8(isolate, request.code), to_v8(isolate, request.filename), argv, files,
-                                 v8::Boolean::New(isolate, reseed_pending)};
+  v8::Local<v8::Value> args[] = {to_v8(isolate, request.code),
+                                 to_v8(isolate, request.filename),
+                                 argv,
+                                 files,
+                                 v8::Boolean::New(isolate, reseed_pending),
+                                 to_v8(isolate, request.globals_json)};
   reseed_pending = false;
   v8::Local<v8::Value> pending;
   std::optional<std::string> engine_failure;
   v8::Local<v8::Promise> promise;
-  if (!execute_function.Get(isolate)->Call(context, v8::Undefined(isolate), 5, args).ToLocal(&pending)) {
+  if (!execute_function.Get(isolate)->Call(context, v8::Undefined(isolate), 6, args).ToLocal(&pending)) {
     engine_failure = exception_text(isolate, try_catch);
   } else {
     promise = pending.As<v8::Promise>();
@@ -265,11 +283,11 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     }
   }
   {
-    std::lock_guard lock(done_mutex);
-    done = true;
+    std::lock_guard lock(watch.mutex);
+    watch.running = false;
   }
-  done_condition.notify_all();
-  if (watchdog.joinable()) watchdog.join();
+  watch.changed.notify_all();
+  watchdog.join();
   std::atomic_ref<std::int32_t>(*interrupt_flag).store(0);
   if (isolate->IsExecutionTerminating() || hard_stopped || state.heap_exhausted) {
     isolate->CancelTerminateExecution();
@@ -319,6 +337,11 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
       failure.kind = ErrorKind::timeout;
       failure.exception = "TimeoutError";
       failure.message = "TimeoutError: execution stopped after the time limit";
+    } else if (interrupted) {
+      // The code caught KeyboardInterrupt and ran on: stopped hard, as past a timeout.
+      failure.kind = ErrorKind::execution;
+      failure.exception = "KeyboardInterrupt";
+      failure.message = "KeyboardInterrupt: the code ignored the interrupt and was stopped";
     } else if (state.heap_exhausted) {
       failure.kind = ErrorKind::memory;
       failure.exception = "MemoryError";
@@ -388,6 +411,17 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
 
 ExecutionResult Interpreter::execute(const ExecutionRequest& request) { return impl_->execute(request); }
 bool Interpreter::usable() const { return impl_->usable; }
+
+bool Interpreter::interrupt() {
+  auto& watch = impl_->watch;
+  {
+    std::lock_guard lock(watch.mutex);
+    if (!watch.running) return false;
+    watch.interrupt_requested = true;
+  }
+  watch.changed.notify_all();
+  return true;
+}
 
 void Interpreter::reseed_after_fork() {
   // A fork copies the generator state of its parent: every session would draw the same

@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
+#include <future>
+#include <thread>
 
 #include "sessions/frame_io.h"
 #include "sessions/wire_messages.h"
@@ -18,7 +21,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-enum class Behaviour { echo, hang, crash, garbage };
+// echo: answers at once. interruptible: streams two chunks (when asked to stream), then
+// waits for an interrupt and answers KeyboardInterrupt.
+enum class Behaviour { echo, hang, crash, garbage, interruptible };
 
 // Forks one fake session per call; counts them, so a test sees a reset fork a fresh one.
 class FakeLauncher : public SessionLauncher {
@@ -72,6 +77,23 @@ class FakeLauncher : public SessionLauncher {
           (void)send_frame(socket, junk);
           ::pause();
           return;
+        }
+        case Behaviour::interruptible: {
+          const auto& request = std::get<ExecRequest>(*message);
+          if (request.stream) {
+            (void)send_frame(socket, encode(OutputChunk{vivarium::engine::OutputStream::out, "one "}));
+            (void)send_frame(socket, encode(OutputChunk{vivarium::engine::OutputStream::err, "two"}));
+          }
+          auto next = receive_frame(socket, kSessionInboundFrameLimit);
+          if (!next) return;
+          auto interrupt = decode_to_session(next->body);
+          vivarium::engine::ExecutionResult result;
+          result.std_out = request.globals_json;
+          if (interrupt && std::holds_alternative<InterruptRequest>(*interrupt))
+            result.error = vivarium::engine::ExecutionError{
+                vivarium::engine::ErrorKind::execution, "KeyboardInterrupt", "KeyboardInterrupt", "", {}};
+          if (!send_frame(socket, encode(ExecResult{result}))) return;
+          break;
         }
         case Behaviour::echo: {
           vivarium::engine::ExecutionResult result;
@@ -189,4 +211,62 @@ TEST(Executor, ADeletedSessionEndsTheExecutionThatRunsInIt) {
   remover.join();
   ASSERT_TRUE(std::holds_alternative<ExecRefused>(ended));
   EXPECT_EQ(std::get<ExecRefused>(ended).reason, Refusal::session_ended);
+}
+
+TEST(Executor, StreamedOutputReachesTheCallerInOrderAndAnInterruptEndsTheExecution) {
+  Fixture fixture(Behaviour::interruptible);
+  std::vector<std::string> seen;
+  std::promise<void> two_chunks;
+  ExecInput input{"code", {}, R"({"a": 1})", {}, {}};
+  input.on_output = [&](vivarium::engine::OutputStream stream, std::string_view text) {
+    seen.push_back(std::string(stream == vivarium::engine::OutputStream::out ? "out:" : "err:") + std::string(text));
+    if (seen.size() == 2) two_chunks.set_value();
+  };
+  std::thread interrupter([&] {
+    two_chunks.get_future().wait();
+    EXPECT_EQ(fixture.executor.interrupt("s"), InterruptOutcome::interrupted);
+  });
+  auto outcome = fixture.executor.execute("s", input);
+  interrupter.join();
+  EXPECT_EQ(seen, (std::vector<std::string>{"out:one ", "err:two"}));
+  auto* done = std::get_if<ExecCompleted>(&outcome);
+  ASSERT_NE(done, nullptr);
+  ASSERT_TRUE(done->result.error);
+  EXPECT_EQ(done->result.error->exception, "KeyboardInterrupt");
+  EXPECT_EQ(done->result.std_out, R"({"a": 1})") << "globals_json travels to the session";
+}
+
+TEST(Executor, InterruptFindsNothingWhenIdleOrUnknown) {
+  Fixture fixture(Behaviour::echo);
+  EXPECT_EQ(fixture.executor.interrupt("nobody"), InterruptOutcome::no_session);
+  fixture.run("idle");
+  EXPECT_EQ(fixture.executor.interrupt("idle"), InterruptOutcome::not_running);
+}
+
+TEST(Executor, AnInterruptForAnotherCallerLeavesTheRunningExecutionAlone) {
+  Fixture fixture(Behaviour::interruptible);
+  std::atomic<bool> other{false};
+  ExecInput input{"code", {}, {}, {}, std::make_shared<std::atomic<bool>>(false)};
+  std::thread interrupter([&] {
+    // Not this execution's flag: nothing is sent, until the right one is given.
+    while (fixture.executor.interrupt("s", input.cancelled.get()) != InterruptOutcome::interrupted) {
+      // (no_session until the executor has created the session)
+      EXPECT_NE(fixture.executor.interrupt("s", &other), InterruptOutcome::interrupted);
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  auto outcome = fixture.executor.execute("s", input);
+  interrupter.join();
+  ASSERT_TRUE(std::holds_alternative<ExecCompleted>(outcome));
+  EXPECT_EQ(std::get<ExecCompleted>(outcome).result.error->exception, "KeyboardInterrupt");
+}
+
+TEST(Executor, ACallerThatGaveUpBeforeItsTurnDoesNotRun) {
+  Fixture fixture(Behaviour::echo);
+  ExecInput input{"code", {}, {}, {}, std::make_shared<std::atomic<bool>>(true)};
+  auto outcome = fixture.executor.execute("s", input);
+  auto* refused = std::get_if<ExecRefused>(&outcome);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->reason, Refusal::cancelled);
+  EXPECT_EQ(fixture.launcher.forked(), 1) << "the session exists, its process waits for the next";
 }

@@ -32,8 +32,13 @@ struct ExecutionRequest {
   std::vector<std::string> argv;
   // Written into the sandbox before the code runs; parent directories are created.
   std::vector<SandboxFile> files;
+  // A JSON object whose names become globals before the code runs (MCP's
+  // global_variables); empty: none. Not an object, or a name that is not an identifier,
+  // fails the execution with TypeError or ValueError.
+  std::string globals_json;
   // Wall-clock limit. Python first gets KeyboardInterrupt; if it does not return within
   // the interpreter's grace period the execution is stopped hard (interpreter lost).
+  // Interpreter::interrupt() starts the same escalation at any time.
   std::optional<std::chrono::milliseconds> timeout;
   OutputSink on_output;  // optional streaming of stdout/stderr
   // Cap on what std_out and std_err each keep; past it the text ends with a marker

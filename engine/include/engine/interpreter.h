@@ -55,6 +55,11 @@ class Interpreter {
   // Runs code to completion (or until a limit hits). Never throws for Python errors.
   ExecutionResult execute(const ExecutionRequest& request);
 
+  // From any thread: raises KeyboardInterrupt in the running execution, and stops it hard
+  // after the grace period if the code ignores it (as at a timeout, but the error is an
+  // `execution` KeyboardInterrupt). False, and nothing happens, when nothing is running.
+  bool interrupt();
+
   // Call in a process that fork()ed from one holding this booted interpreter, before it
   // runs anything: gives the copy its own random state (Python's `random` module).
   void reseed_after_fork();

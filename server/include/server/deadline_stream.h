@@ -28,6 +28,9 @@ class DeadlineStream final : public httplib::Stream {
   void start_body(std::chrono::milliseconds timeout);
   // The first write after reading starts the response deadline.
   void set_write_timeout(std::chrono::milliseconds timeout) { write_timeout_ = timeout; }
+  // For the rest of this response each write gets the write timeout of its own: a
+  // stream (SSE) may last as long as an execution, but a client must keep reading.
+  void restart_deadline_per_write() { deadline_per_write_ = true; }
 
   bool timed_out() const { return timed_out_; }
   bool failed() const { return failed_; }  // a deadline, a cap or a socket error ended it
@@ -54,6 +57,7 @@ class DeadlineStream final : public httplib::Stream {
   Clock::time_point write_deadline_;
   std::chrono::milliseconds write_timeout_{30000};
   bool writing_ = false;
+  bool deadline_per_write_ = false;
   bool timed_out_ = false;
   bool failed_ = false;
   // Like SocketStream: one recv() fills this, and the header parser's one-byte reads

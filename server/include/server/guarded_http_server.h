@@ -50,6 +50,9 @@ class GuardedHttpServer : public httplib::Server {
   // For handlers, on their own connection's thread: the body was left unread (a limit
   // was hit), so the connection ends after this response.
   static void close_after_response();
+  // For handlers, on their own connection's thread: this response is a stream (SSE),
+  // so each write gets the write timeout of its own instead of the whole response.
+  static void stream_response();
   // When the current request's first byte arrived (for the request log).
   static std::chrono::steady_clock::time_point request_started();
 

@@ -15,7 +15,7 @@ struct RouteContext {
 };
 
 void install_exec_routes(const RouteContext& context);       // POST /exec (exec_routes.cpp)
-void install_session_routes(const RouteContext& context);    // /health, /sessions (session_routes.cpp)
+void install_session_routes(const RouteContext& context);    // /health, /sessions, interrupt (session_routes.cpp)
 void install_terrarium_routes(const RouteContext& context);  // POST /, terrarium's API (terrarium_routes.cpp)
 
 }  // namespace vivarium::server

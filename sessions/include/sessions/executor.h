@@ -5,9 +5,11 @@
 // fake session (tests/unit/executor_test.cpp).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -40,6 +42,7 @@ struct ExecCompleted {
 // It did not run.
 enum class Refusal {
   too_many_sessions,  // the registry is full
+  cancelled,          // its caller gave up before it began (ExecInput::cancelled)
   no_memory,          // the sessions' memory budget has no room for a new process
   cannot_start,       // the zygote could not fork one
   session_ended,      // the session was deleted (or expired) while this waited or ran
@@ -74,8 +77,13 @@ struct ExecInput {
   std::string globals_json;
   // When set, called with stdout and stderr as Python writes them, in order, from the
   // executing thread. It must not block: a slow consumer buffers or drops on its own
-  // side (the session's output would otherwise stall on the socket).
+  // side (the session's output would otherwise stall on the socket). Text comes in whole
+  // UTF-8 sequences from a session on the engine's path; treat it as untrusted bytes.
   engine::OutputSink on_output;
+  // Set by the caller to give up on this execution (a streaming client went away), then
+  // Executor::interrupt(id, cancelled.get()): one that has not begun does not run, one
+  // that runs is interrupted. Null: the caller never cancels.
+  std::shared_ptr<std::atomic<bool>> cancelled;
 };
 
 // What POST /sessions/ID/interrupt found.
@@ -91,8 +99,9 @@ class Executor {
   Executor(SessionRegistry& registry, SessionLauncher& launcher, const SessionAdmission* admission,
            ExecutorLimits limits, packages::PackageReader packages, FrameLimits frames);
   ExecOutcome execute(const std::string& session_id, const ExecInput& input);
-  // Thread-safe: asks the execution running in that session to stop.
-  InterruptOutcome interrupt(const std::string& session_id);
+  // Thread-safe: asks the execution running in that session to stop, or only the one
+  // whose ExecInput::cancelled is `only` (then set that flag first).
+  InterruptOutcome interrupt(const std::string& session_id, const std::atomic<bool>* only = nullptr);
 
  private:
   SessionRegistry& registry_;

@@ -33,6 +33,14 @@ struct Session {
   std::optional<SessionProcess> process;
   bool ended = false;              // deleted or expired: waiting executions give up
   bool killed_for_memory = false;  // set by the memory watch before it kills the process
+  // An exec was sent to the process and its result is not in yet, and the cancel flag
+  // of that execution's caller (ExecInput::cancelled), for interrupts.
+  bool executing = false;
+  const void* running_cancel = nullptr;
+
+  // Serialises sends on the process's socket: the executing thread and interrupts both
+  // send. Taken before `mutex` when both are held; a send never holds `mutex`.
+  std::mutex send_mutex;
 
   bool idle() const { return next_ticket == now_serving; }
 };
@@ -50,6 +58,8 @@ class SessionRegistry {
 
   // The session with this id, created if new. Fails when the cap is reached.
   std::expected<std::shared_ptr<Session>, AcquireError> acquire(const std::string& id);
+  // The live session with this id, or null; never creates one.
+  std::shared_ptr<Session> find(const std::string& id) const;
   // Ends a session now (its process is killed). False if there is no such session.
   bool remove(const std::string& id);
   // Ends sessions idle for longer than timeout; returns their ids.

@@ -71,6 +71,8 @@ struct ExecRequest {
   std::uint64_t max_output_bytes = 1 << 20;         // per stream, and the final expression
   std::uint64_t max_output_files_bytes = 50 << 20;  // total
   std::uint64_t max_output_files = 1000;            // count
+  std::string globals_json;                         // names bound first (engine::ExecutionRequest)
+  bool stream = false;                              // send OutputChunks as Python writes
 };
 // The answer to a PackageRequest: the wheel's bytes, or nothing when the server will
 // not give it (not listed, unreadable).
@@ -87,7 +89,9 @@ struct PackageRequest {
   engine::WheelSource source = engine::WheelSource::package_folder;
   std::string file_name;  // a plain file name; the server serves only listed ones
 };
-// Output as Python writes it, before the result.
+// Output as Python writes it, before the result, when the request asked for a stream.
+// The session cuts text only between whole UTF-8 sequences, at most kMaxChunkText bytes.
+inline constexpr std::size_t kMaxChunkText = 64 * 1024;
 struct OutputChunk {
   engine::OutputStream stream = engine::OutputStream::out;
   std::string text;
