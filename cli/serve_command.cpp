@@ -35,6 +35,7 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
   footer +=
       "Endpoints (see the README):\n"
       "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"
+      "  POST   /                    cohere-terrarium's API: a fresh session per request, or sessionId\n"
       "  GET    /health              {\"status\": \"healthy\", \"activeSessions\": N}\n"
       "  GET    /sessions            the sessions with their ages\n"
       "  DELETE /sessions/ID         end a session now\n"

@@ -23,6 +23,8 @@ packages=(
   build-essential cmake pkg-config
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
   libseccomp-dev libssl-dev curl clang-format
+  # tests/http/terrarium_client_test.py calls POST / with requests, as cohere-toolkit does
+  python3-requests
   # libnode108's own runtime dependencies (it is unpacked by hand, so apt does not
   # pull them in for us)
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
