@@ -141,11 +141,6 @@ void GuardedHttpServer::stream_response() {
   if (t_connection != nullptr && !t_connection->reserved) t_connection->stream->restart_deadline_per_write();
 }
 
-void GuardedHttpServer::set_response_timeout(std::chrono::milliseconds timeout) {
-  // Not on reserved connections: their 1 s bound is what keeps a flood from holding them.
-  if (t_connection != nullptr && !t_connection->reserved) t_connection->stream->set_write_timeout(timeout);
-}
-
 std::chrono::steady_clock::time_point GuardedHttpServer::request_started() {
   return t_connection != nullptr ? t_connection->request_started : Clock::now();
 }
@@ -190,14 +185,13 @@ void GuardedHttpServer::serve_connection(int sock, bool reserved) {
   const auto idle = reserved ? kReservedDeadline : limits_.keep_alive_timeout;
   const auto headers = reserved ? kReservedDeadline : limits_.header_timeout;
   const auto body = reserved ? kReservedDeadline : limits_.body_timeout;
-  const auto write = reserved ? kReservedDeadline : limits_.write_timeout;
+  stream.set_write_timeout(reserved ? kReservedDeadline : limits_.write_timeout);
 
   bool clean = true;  // ended by the client or at a request boundary: nothing left unread
   for (std::size_t served = 0;; ++served) {
     if (!stream.wait_for_request(idle)) break;
     state.request_started = Clock::now();
     state.close_after = false;
-    stream.set_write_timeout(write);  // a handler may have lengthened the last one
     stream.start_headers(headers);
     const bool last = reserved || served + 1 >= keep_alive_max_count_;
     bool client_closes = false;

@@ -24,9 +24,6 @@ using namespace mcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kKeepAliveInterval = std::chrono::seconds(15);
-// The session's own watchdog stops an execution within the timeout plus this; the
-// executor's deadline (sessions/executor.h) is the same.
-constexpr auto kExecutionGrace = std::chrono::milliseconds(6000);
 
 void reply_message(httplib::Response& response, int status, const json& message, const std::string& session_id = {}) {
   response.status = status;
@@ -203,8 +200,8 @@ void McpEndpoint::answer_streaming(const httplib::Request& request, httplib::Res
     response.set_content("", "text/event-stream");
     return;
   }
-  // The whole stream may last as long as the execution may, plus the usual time to write.
-  GuardedHttpServer::set_response_timeout(config_.execution_timeout + kExecutionGrace + config_.write_timeout);
+  // A stream lasts as long as the execution: each write gets the write timeout instead.
+  GuardedHttpServer::stream_response();
   response.set_chunked_content_provider(
       "text/event-stream", [call, first = std::move(*first)](std::size_t, httplib::DataSink& sink) mutable {
         auto event = [&sink](const std::string& text) {

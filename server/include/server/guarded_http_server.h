@@ -53,11 +53,6 @@ class GuardedHttpServer : public httplib::Server {
   // For handlers, on their own connection's thread: this response is a stream (SSE),
   // so each write gets the write timeout of its own instead of the whole response.
   static void stream_response();
-  // For handlers, on their own connection's thread, before the response starts: this
-  // response may take `timeout` from its first byte to its last instead of the write
-  // timeout (a stream of Server-Sent Events lasts as long as an execution). The next
-  // request on the connection has the write timeout again.
-  static void set_response_timeout(std::chrono::milliseconds timeout);
   // When the current request's first byte arrived (for the request log).
   static std::chrono::steady_clock::time_point request_started();
 
