@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/exit_status.h"
+#include "cli/serve_command.h"
 #include "server/config.h"
 #include "server/mcp_stdio.h"
 
@@ -56,19 +57,8 @@ void add_mcp_command(CLI::App& app, ServeFlags& flags) {
   auto* mcp = app.add_subcommand("mcp",
                                  "Serve MCP (Model Context Protocol) on stdio: a run_python_code tool whose state "
                                  "persists, in a forked, locked-down process");
-  for (const auto& setting : server::server_settings()) {
-    if (!stdio_settings().contains(setting.env)) continue;
-    const std::string help =
-        std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]";
-    if (!setting.value_name) {
-      mcp->add_flag_function(
-          setting.flag, [&flags, env = std::string(setting.env)](std::int64_t) { flags.values[env] = "1"; }, help);
-      continue;
-    }
-    auto* option = mcp->add_option_function<std::string>(
-        setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; }, help);
-    option->type_name(setting.value_name);
-  }
+  for (const auto& setting : server::server_settings())
+    if (stdio_settings().contains(setting.env)) add_setting_option(*mcp, setting, flags);
   mcp->footer(kFooter);
 }
 

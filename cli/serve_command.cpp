@@ -12,6 +12,19 @@
 
 namespace vivarium::cli {
 
+void add_setting_option(CLI::App& command, const server::SettingInfo& setting, ServeFlags& flags) {
+  const std::string help =
+      std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]";
+  if (!setting.value_name) {
+    command.add_flag_function(
+        setting.flag, [&flags, env = std::string(setting.env)](std::int64_t) { flags.values[env] = "1"; }, help);
+    return;
+  }
+  auto* option = command.add_option_function<std::string>(
+      setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; }, help);
+  option->type_name(setting.value_name);
+}
+
 void add_serve_command(CLI::App& app, ServeFlags& flags) {
   auto* serve = app.add_subcommand("serve",
                                    "Serve the vivarium HTTP API: stateful Python sessions, each in its own "
@@ -19,19 +32,7 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
   std::string footer =
       "Settings: a flag wins over the environment variable, which wins over a .env file in the\n"
       "working directory, which wins over the default.\n\n";
-  for (const auto& setting : server::server_settings()) {
-    // Each flag stores its text under the setting's name; config.cpp parses and checks it.
-    const std::string help =
-        std::string(setting.help) + " [env " + setting.env + ", default " + setting.default_text + "]";
-    if (!setting.value_name) {
-      serve->add_flag_function(
-          setting.flag, [&flags, env = std::string(setting.env)](std::int64_t) { flags.values[env] = "1"; }, help);
-      continue;
-    }
-    auto* option = serve->add_option_function<std::string>(
-        setting.flag, [&flags, env = std::string(setting.env)](const std::string& v) { flags.values[env] = v; }, help);
-    option->type_name(setting.value_name);
-  }
+  for (const auto& setting : server::server_settings()) add_setting_option(*serve, setting, flags);
   footer +=
       "Endpoints (see the README):\n"
       "  POST   /exec?sessionId=ID   run code in a session (created on first use)\n"
