@@ -6,7 +6,8 @@
 #      dpkg -x, so it works even where the conflicting `nodejs` package is installed.
 #   3. The pinned Pyodide npm bundle, checked against scripts/pyodide.lock, unpacked into
 #      assets/pyodide/.
-#   4. Node.js and the pinned MCP TypeScript SDK for the MCP tests (scripts/setup-mcp-tests.sh).
+#   4. Node.js and the pinned npm packages of the tests run with node: the MCP SDK, an
+#      OpenAPI validator (scripts/setup-node-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -80,4 +81,4 @@ fi
 "$root/scripts/fetch-pyodide.sh"
 
 # --- 4. The MCP tests' client --------------------------------------------------------
-"$root/scripts/setup-mcp-tests.sh"
+"$root/scripts/setup-node-tests.sh"

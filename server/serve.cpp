@@ -124,6 +124,7 @@ void Server::install_routes() {
   install_session_routes(context);
   install_mcp_routes(context);
   install_terrarium_routes(context);
+  install_openapi_routes(context);
 }
 
 // In-flight executions get a grace period after a stop signal; then their processes

@@ -18,5 +18,6 @@ void install_exec_routes(const RouteContext& context);       // POST /exec (exec
 void install_session_routes(const RouteContext& context);    // /health, /sessions, interrupt (session_routes.cpp)
 void install_mcp_routes(const RouteContext& context);        // /mcp, MCP's Streamable HTTP (mcp_routes.cpp)
 void install_terrarium_routes(const RouteContext& context);  // POST /, terrarium's API (terrarium_routes.cpp)
+void install_openapi_routes(const RouteContext& context);    // GET /openapi.json (openapi_routes.cpp)
 
 }  // namespace vivarium::server
