@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "log/logger.h"
 #include "sandbox/confine.h"
 #include "sandbox/descriptors.h"
 #include "sessions/frame_io.h"
@@ -81,7 +82,7 @@ class ServerInbox {
       if (frame->passed_fd >= 0) ::close(frame->passed_fd);
       auto message = sessions::decode_to_session(frame->body);
       if (!message) {
-        std::fprintf(stderr, "vivarium session: %s\n", message.error().message.c_str());
+        log::plain("vivarium session: " + message.error().message);
         ::_exit(0);
       }
       // An interrupt after its execution ended finds nothing running and does nothing.
