@@ -1,8 +1,11 @@
 // X-Request-Id, the request log (text and JSON), session_created, GET /metrics and GET
 // /ready, against the real `vivarium serve` (docs/api.md, docs/metrics.md).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <regex>
@@ -59,6 +62,37 @@ TEST(ServeRequestId, TheCallersSaneIdComesBackOnEveryKindOfReply) {
   EXPECT_EQ(id_of(client.Post("/exec?sessionId=rid", mine, "{not json", "application/json")), "trace-42.a:b_c");
   // 413 from the Content-Length check, before any handler.
   EXPECT_EQ(id_of(client.Post("/sessions", mine, std::string(9000, 'x'), "text/plain")), "trace-42.a:b_c");
+}
+
+TEST(ServeRequestId, TheReservedConnectionsPreRoutingAnswerCarriesItToo) {
+  // One connection holds the only normal slot; the next is a reserved one, whose 503 for
+  // anything but /health and /ready comes from the pre-routing handler.
+  ServeProcess server({"--max-connections", "1"});
+  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  // Until the holder is accepted and counted, a request takes the normal slot and gets
+  // 200; a fresh client each time, so that none keeps a connection.
+  int status = 0;
+  std::string id;
+  for (int i = 0; i < 100 && status != 503; ++i) {
+    auto probe = client_for(server);
+    auto refused = probe.Get("/sessions", {{"X-Request-Id", "reserved-1"}});
+    status = refused ? refused->status : 0;
+    id = refused ? refused->get_header_value("X-Request-Id") : "";
+    if (status != 503) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(id, "reserved-1");
+  auto client = client_for(server);
+  auto ready = client.Get("/ready", {{"X-Request-Id", "reserved-2"}});
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);  // a reserved path
+  EXPECT_EQ(ready->get_header_value("X-Request-Id"), "reserved-2");
+  ::close(holder);
 }
 
 TEST(ServeRequestId, AnInsaneIdIsReplacedByAFreshOneAndNoneGetsOne) {
