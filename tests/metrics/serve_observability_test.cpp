@@ -228,6 +228,28 @@ TEST(ServeMetrics, AScrapeCountsWhatHappenedByLabel) {
   EXPECT_GT(value_of(text, "vivarium_resident_memory_bytes{process=\"sessions\"}"), 1 << 20);
 }
 
+TEST(ServeMetrics, ExpiriesAndZygoteRestartsAreCounted) {
+  ServeProcess server({"--session-timeout", "0.01"});  // 0.6 s idle, then the session ends
+  exec_code(server, "expiring", "1");
+  for (int i = 0; i < 250 && value_of(scrape(server), "vivarium_sessions_active") != 0; ++i)
+    std::this_thread::sleep_for(20ms);
+  auto text = scrape(server);
+  EXPECT_EQ(value_of(text, "vivarium_sessions_active"), 0) << text;
+  EXPECT_EQ(value_of(text, "vivarium_sessions_expired_total"), 1) << text;
+  EXPECT_EQ(value_of(text, "vivarium_zygote_restarts_total"), 0) << text;
+
+  const auto zygotes = descendants_named(server.pid(), "vivarium-zyg");
+  ASSERT_EQ(zygotes.size(), 1u);
+  ::kill(zygotes[0], SIGKILL);
+  for (int i = 0; i < 100 && process_alive(zygotes[0]); ++i) std::this_thread::sleep_for(20ms);
+  auto after = exec_code(server, "after-restart", "1 + 1");  // forks through a fresh zygote
+  EXPECT_EQ(after.body["result"]["final_expression"], 2) << after.raw;
+  EXPECT_EQ(after.body["session_created"], true);
+  text = scrape(server);
+  EXPECT_EQ(value_of(text, "vivarium_zygote_restarts_total"), 1) << text;
+  EXPECT_EQ(value_of(text, "vivarium_session_start_duration_seconds_count"), 2) << text;
+}
+
 TEST(ServeMetrics, ServedAsPrometheusText004) {
   auto client = client_for(shared_server());
   auto result = client.Get("/metrics");
