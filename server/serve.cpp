@@ -106,13 +106,15 @@ void Server::install_routes() {
 
   // httplib runs this for every reply it writes, after the handler, the pre-routing gate
   // or the error handler, and before the headers go out (streams included).
-  http_.set_post_routing_handler([](const httplib::Request& request, httplib::Response& response) {
+  // Counted here rather than in the logger, which httplib calls after the reply is
+  // written: a client that scrapes right after its reply must see that reply counted.
+  http_.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
     response.set_header("X-Request-Id", request_id_for(request.get_header_value("X-Request-Id")));
+    metrics_.http_request(route_pattern(request.path), response.status);
   });
-  http_.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+  http_.set_logger([](const httplib::Request& request, const httplib::Response& response) {
     const auto ms =
         std::chrono::duration<double, std::milli>(Clock::now() - GuardedHttpServer::request_started()).count();
-    metrics_.http_request(route_pattern(request.path), response.status);
     std::string session = request.get_param_value("sessionId");
     if (session.empty() && request.path.starts_with("/sessions/")) session = request.path.substr(10);
     if (session.empty()) session = request.get_header_value("Mcp-Session-Id");
@@ -169,19 +171,21 @@ void Server::shutdown_watch() {
 void Server::handle_signals(sigset_t signals) {
   int signal_number = 0;
   ::sigwait(&signals, &signal_number);
+  // Both before the log line, which whoever waits for the stop reads: no new execution
+  // begins, and GET /ready says "stopping" to whoever balances the load.
+  readiness_ = Readiness::stopping;
+  service_.executor().refuse_new();
   log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
             ": finishing in-flight executions, then stopping");
   {
     std::lock_guard lock(stop_mutex_);
     stop_requested_at_ = Clock::now();
     stopping_ = true;
-    readiness_ = Readiness::stopping;
   }
   stop_condition_.notify_all();
-  // Still listening, so that GET /ready says "stopping" to whoever balances the load, and
-  // new executions get 503 unavailable, until those under way are done (or the grace
-  // period is over: shutdown_watch then kills them). Polled every 20 ms: a stop is rare.
-  service_.executor().refuse_new();
+  // Still listening (/ready, 503 unavailable for new executions) until those under way
+  // are done, or the grace period is over (shutdown_watch then kills them). Polled every
+  // 20 ms: a stop is rare.
   while (service_.executor().running() > 0 && Clock::now() < stop_requested_at_ + kShutdownGrace)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   http_.stop();

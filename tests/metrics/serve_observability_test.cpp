@@ -231,7 +231,8 @@ TEST(ServeMetrics, AScrapeCountsWhatHappenedByLabel) {
 TEST(ServeMetrics, ExpiriesAndZygoteRestartsAreCounted) {
   ServeProcess server({"--session-timeout", "0.01"});  // 0.6 s idle, then the session ends
   exec_code(server, "expiring", "1");
-  for (int i = 0; i < 250 && value_of(scrape(server), "vivarium_sessions_active") != 0; ++i)
+  // Counted just after the registry drops it, by the thread that expires sessions.
+  for (int i = 0; i < 250 && value_of(scrape(server), "vivarium_sessions_expired_total") != 1; ++i)
     std::this_thread::sleep_for(20ms);
   auto text = scrape(server);
   EXPECT_EQ(value_of(text, "vivarium_sessions_active"), 0) << text;
