@@ -52,7 +52,7 @@ class ServerInbox {
     ::pthread_attr_destroy(&attributes);
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (created != 0) {
-      std::fprintf(stderr, "vivarium session: cannot start the thread that reads the server\n");
+      log::plain("vivarium session: cannot start the thread that reads the server");
       ::_exit(70);  // an orphan that may loop for ever is worse than no session
     }
     ::pthread_detach(thread);

@@ -56,8 +56,8 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
   const int to_real = ::fcntl(inner[0], F_DUPFD, 10);
   if (to_server < 0 || to_real < 0 || ::dup2(to_server, 3) < 0 || ::dup2(to_real, 4) < 0) ::_exit(71);
   ::execl(program, program, static_cast<char*>(nullptr));
-  std::fprintf(stderr, "vivarium zygote: cannot run the test-only fake session %s: %s\n", program,
-               std::strerror(errno));
+  log::plain(std::string("vivarium zygote: cannot run the test-only fake session ") + program + ": " +
+             std::strerror(errno));
   ::_exit(127);
 }
 
