@@ -5,9 +5,8 @@
   keep-alive connection, p50 and p99 at the client (the server reads /proc/PID/statm
   of every session process at scrape time, so this grows with the sessions);
 - warm-exec latency ("1+1" in one warm session over keep-alive) without a scraper and
-  with one scraping once a second on its own connection, in alternating blocks of
-  BLOCK (400) executions, EXECS (2000) of each in all, so that drift of the machine
-  falls on both alike.
+  with one scraping once a second on its own connection, in alternating blocks of 2 s,
+  DURATION (20) seconds in all, so that drift of the machine falls on both alike.
 
 Prints p50 and p99 in ms; nothing is asserted. Standard library only; reuses
 bench/server.py's server and client. Run it directly or through make bench.
@@ -24,8 +23,8 @@ from server import BenchError, Client, create_sessions, log, p50, p99, vivarium_
 
 SESSIONS = int(os.environ.get("SESSIONS", "100"))
 RUNS = int(os.environ.get("RUNS", "300"))
-EXECS = int(os.environ.get("EXECS", "2000"))
-BLOCK = 400  # ~1-2 s of execs: a 1/s scraper lands in each block it runs in
+DURATION = float(os.environ.get("DURATION", "20"))
+BLOCK_SECONDS = 2.0  # a 1/s scraper lands in each block it runs in, twice
 
 
 class Scraper:
@@ -81,11 +80,13 @@ def warm_exec_with_and_without_scraper(port):
         with Client(port) as client:
             for _ in range(20):
                 client.execute("warm", "1+1")
-            for block in range(2 * EXECS // BLOCK):
+            for block in range(max(2, round(DURATION / BLOCK_SECONDS))):
                 with_scraper = block % 2 == 1
                 (scraping.set if with_scraper else scraping.clear)()
-                samples = [client.execute("warm", "1+1") for _ in range(BLOCK)]
-                (scraped if with_scraper else quiet).extend(samples)
+                samples = scraped if with_scraper else quiet
+                ends = time.monotonic() + BLOCK_SECONDS
+                while time.monotonic() < ends:
+                    samples.append(client.execute("warm", "1+1"))
     finally:
         stop.set()
         thread.join()
@@ -102,7 +103,7 @@ def main():
             create_sessions(client, "live", SESSIONS)
         log(f"{RUNS} scrapes of /metrics with {SESSIONS} live sessions")
         scrapes = scrape_cost(server.port)
-        log(f"{EXECS} warm execs without a scraper and {EXECS} with one scraping once a second, alternating")
+        log(f"{DURATION:g} s of warm execs, alternately without a scraper and with one scraping once a second")
         quiet, scraped, background = warm_exec_with_and_without_scraper(server.port)
     finally:
         server.stop()
