@@ -26,6 +26,9 @@ packages=(
   libseccomp-dev libssl-dev curl clang-format
   # tests/http/terrarium_client_test.py calls POST / with requests, as cohere-toolkit does
   python3-requests
+  # GET /metrics renders with prometheus-cpp; tests/metrics runs a real Prometheus and
+  # promtool (its service is never started: see the install below)
+  prometheus-cpp-dev prometheus
   # libnode108's own runtime dependencies (it is unpacked by hand, so apt does not
   # pull them in for us)
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
@@ -46,8 +49,19 @@ apt_update_once() {
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
+  # Packages with a service (prometheus) must not start it: tests start their own on free
+  # ports. A policy-rc.d that exits 101 forbids it during the install, and goes after
+  # (unless it was there before).
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0
+  [ -e "$policy" ] && had_policy=1
+  [ "$had_policy" -eq 1 ] || printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+  as_root chmod +x "$policy"
+  status=0
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >/dev/null || status=$?
+  [ "$had_policy" -eq 1 ] || as_root rm -f "$policy"
+  [ "$status" -eq 0 ] || die "apt-get install ${missing[*]} failed"
 fi
 
 # --- 2. V8 from libnode 18.20.4 -----------------------------------------------------

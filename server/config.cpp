@@ -77,6 +77,9 @@ const std::vector<SettingInfo>& server_settings() {
       {"MCP_ALLOWED_ORIGINS", "--mcp-allowed-origins", "ORIGINS", "none",
        "Browser origins (scheme://host[:port], comma-separated; '*' for any) that may use /mcp besides localhost "
        "ones; requests without an Origin header always may"},
+      {"LOG_FORMAT", "--log-format", "FORMAT", "text",
+       "text, or json: one JSON object per line (time, level, message; request lines also method, path, status, "
+       "ms, session, request_id)"},
   };
   return settings;
 }
@@ -235,6 +238,14 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
                                "' is not an origin; write it as scheme://host[:port], e.g. https://app.example.com");
       config.mcp_allowed_origins.push_back(origin);
     }
+  }
+  if (auto format = get("LOG_FORMAT")) {
+    if (*format == "text")
+      config.log_format = log::LogFormat::text;
+    else if (*format == "json")
+      config.log_format = log::LogFormat::json;
+    else
+      return std::unexpected("LOG_FORMAT='" + *format + "': expected text or json");
   }
   return config;
 }

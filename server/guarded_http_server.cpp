@@ -13,6 +13,7 @@
 #include "server/connection_task_queue.h"
 #include "server/deadline_stream.h"
 #include "server/log_escape.h"
+#include "server/request_id.h"
 
 namespace vivarium::server {
 namespace {
@@ -43,7 +44,7 @@ const std::string& over_capacity_message() {
 void answer_over_capacity_now(int sock) {
   const std::string& body = over_capacity_message();
   const std::string response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: " +
-                               std::to_string(kRetryAfterSeconds) +
+                               std::to_string(kRetryAfterSeconds) + "\r\nX-Request-Id: " + new_request_id() +
                                "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
                                body;
   (void)!::send(sock, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -18,7 +19,9 @@
 #include "server/guarded_http_server.h"
 #include "server/http_body.h"
 #include "server/log_escape.h"
+#include "server/request_id.h"
 #include "server/result_json.h"
+#include "server/route_pattern.h"
 #include "server/routes.h"
 #include "server/session_options.h"
 #include "units/units.h"
@@ -60,6 +63,11 @@ void raise_descriptor_limit(int max_connections) {
               std::to_string(max_connections) + " needs; raise `ulimit -n`");
 }
 
+sessions::SessionServiceOptions counted_in(sessions::SessionServiceOptions options, metrics::Metrics& metrics) {
+  options.metrics = &metrics;
+  return options;
+}
+
 class Server {
  public:
   // The zygote gets the very folders that `setup` located, and the server serves the
@@ -67,7 +75,7 @@ class Server {
   Server(const ServerConfig& config, const std::filesystem::path& executable, const BootSetup& setup)
       : config_(config),
         setup_(setup),
-        service_(session_service_options(config, executable, setup)),
+        service_(counted_in(session_service_options(config, executable, setup), metrics_)),
         http_(http_limits(config)) {}
 
   int run();
@@ -79,9 +87,11 @@ class Server {
 
   const ServerConfig& config_;
   const BootSetup& setup_;
+  metrics::Metrics metrics_;  // before the service, which counts into it
   sessions::SessionService service_;
   GuardedHttpServer http_;
-  std::atomic<bool> stopping_{false};     // a signal asked us to stop
+  std::atomic<bool> stopping_{false};  // a signal asked us to stop
+  std::atomic<Readiness> readiness_{Readiness::booting};
   std::atomic<bool> listen_done_{false};  // no request is in flight any more
   Clock::time_point stop_requested_at_;
   std::mutex stop_mutex_;
@@ -94,17 +104,34 @@ void Server::install_routes() {
   // kept-alive connection waits ~40 ms for Nagle's algorithm and delayed ACKs.
   http_.set_tcp_nodelay(true);
 
+  // httplib runs this for every reply it writes, after the handler, the pre-routing gate
+  // or the error handler, and before the headers go out (streams included).
+  // Counted here rather than in the logger, which httplib calls after the reply is
+  // written: a client that scrapes right after its reply must see that reply counted.
+  http_.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+    response.set_header("X-Request-Id", request_id_for(request.get_header_value("X-Request-Id")));
+    metrics_.http_request(route_pattern(request.path), response.status);
+  });
   http_.set_logger([](const httplib::Request& request, const httplib::Response& response) {
     const auto ms =
         std::chrono::duration<double, std::milli>(Clock::now() - GuardedHttpServer::request_started()).count();
     std::string session = request.get_param_value("sessionId");
     if (session.empty() && request.path.starts_with("/sessions/")) session = request.path.substr(10);
     if (session.empty()) session = request.get_header_value("Mcp-Session-Id");
+    const std::string request_id = response.get_header_value("X-Request-Id");
     char line[96];
     std::snprintf(line, sizeof line, " %d %.1fms", response.status, ms);
     // The path is URL-decoded: "%0a" in it would otherwise start a forged log line.
-    log::info(escape_for_log(request.method) + " " + escape_for_log(request.path) +
-              (session.empty() ? "" : " session=" + escape_for_log(session)) + line);
+    nlohmann::json fields = {{"method", request.method},
+                             {"path", request.path},
+                             {"status", response.status},
+                             {"ms", std::round(ms * 10) / 10},
+                             {"request_id", request_id}};
+    if (!session.empty()) fields["session"] = session;
+    log::write(log::LogLevel::info,
+               escape_for_log(request.method) + " " + escape_for_log(request.path) +
+                   (session.empty() ? "" : " session=" + escape_for_log(session)) + line + " request_id=" + request_id,
+               fields);
   });
   // Answers httplib's own errors (413 body too large, 400 malformed, 404) in API form.
   http_.set_error_handler([this](const httplib::Request&, httplib::Response& response) {
@@ -125,6 +152,8 @@ void Server::install_routes() {
   install_mcp_routes(context);
   install_terrarium_routes(context);
   install_openapi_routes(context);
+  install_metrics_routes(context, metrics_, readiness_);
+  http_.set_reserved_paths({"/health", "/ready"});
 }
 
 // In-flight executions get a grace period after a stop signal; then their processes
@@ -142,6 +171,10 @@ void Server::shutdown_watch() {
 void Server::handle_signals(sigset_t signals) {
   int signal_number = 0;
   ::sigwait(&signals, &signal_number);
+  // Both before the log line, which whoever waits for the stop reads: no new execution
+  // begins, and GET /ready says "stopping" to whoever balances the load.
+  readiness_ = Readiness::stopping;
+  service_.executor().refuse_new();
   log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
             ": finishing in-flight executions, then stopping");
   {
@@ -150,6 +183,11 @@ void Server::handle_signals(sigset_t signals) {
     stopping_ = true;
   }
   stop_condition_.notify_all();
+  // Still listening (/ready, 503 unavailable for new executions) until those under way
+  // are done, or the grace period is over (shutdown_watch then kills them). Polled every
+  // 20 ms: a stop is rare.
+  while (service_.executor().running() > 0 && Clock::now() < stop_requested_at_ + kShutdownGrace)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   http_.stop();
 }
 
@@ -172,6 +210,7 @@ int Server::run() {
   if (auto warning = skipped_wheels_warning(setup_.skipped_wheels, setup_.wheels_dir); !warning.empty())
     log::warn(warning);
 
+  readiness_ = Readiness::ready;
   install_routes();
   raise_descriptor_limit(config_.max_connections);
   int port = config_.port;
@@ -217,6 +256,9 @@ int Server::run() {
 
 int serve(const ServerConfig& config, const std::filesystem::path& executable) {
   log::set_level(config.log_level);
+  log::set_format(config.log_format);
+  // The zygote and its sessions write a few lines of their own, in the same format.
+  ::setenv("LOG_FORMAT", config.log_format == log::LogFormat::json ? "json" : "text", 1);
   // Located once here; the zygote gets the very same folders.
   auto setup =
       prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.wheels_dir, config.preload,

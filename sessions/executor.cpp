@@ -23,7 +23,53 @@ Executor::Executor(SessionRegistry& registry, SessionLauncher& launcher, const S
       packages_(std::move(packages)),
       frames_(frames) {}
 
+namespace {
+
+const char* reset_reason_name(ResetReason reason) {
+  switch (reason) {
+    case ResetReason::memory_limit:
+      return "memory_limit";
+    case ResetReason::timeout:
+      return "timeout";
+    case ResetReason::crashed:
+      return "crashed";
+    case ResetReason::bad_message:
+      return "bad_message";
+  }
+  return "crashed";
+}
+
+metrics::ExecutionOutcome outcome_of(const ExecOutcome& outcome) {
+  if (const auto* completed = std::get_if<ExecCompleted>(&outcome)) {
+    const auto& error = completed->result.error;
+    if (!error) return metrics::ExecutionOutcome::ok;
+    return error->kind == engine::ErrorKind::timeout ? metrics::ExecutionOutcome::timeout
+                                                     : metrics::ExecutionOutcome::error;
+  }
+  return std::holds_alternative<ExecReset>(outcome) ? metrics::ExecutionOutcome::reset
+                                                    : metrics::ExecutionOutcome::refused;
+}
+
+}  // namespace
+
 ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& input) {
+  const auto started = Clock::now();
+  running_.fetch_add(1);
+  ExecOutcome outcome = refusing_.load() ? ExecOutcome(ExecRefused{Refusal::stopping,
+                                                                   "the server is shutting down; retry on another "
+                                                                   "instance or once it is back"})
+                                         : run(session_id, input);
+  running_.fetch_sub(1);
+  if (metrics_) {
+    metrics_->execution(outcome_of(outcome), Clock::now() - started);
+    if (const auto* reset = std::get_if<ExecReset>(&outcome)) metrics_->session_reset(reset_reason_name(reset->reason));
+    if (const auto* completed = std::get_if<ExecCompleted>(&outcome); completed && completed->result.interpreter_lost)
+      metrics_->session_reset("interpreter_lost");
+  }
+  return outcome;
+}
+
+ExecOutcome Executor::run(const std::string& session_id, const ExecInput& input) {
   auto acquired = registry_.acquire(session_id);
   if (!acquired)
     return ExecRefused{Refusal::too_many_sessions, "the server already has its maximum of " +
@@ -33,6 +79,7 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
   SessionTurn turn(*session);
 
   SessionProcess process;
+  bool fresh = false;
   {
     std::lock_guard lock(session->mutex);
     if (session->ended) return ExecRefused{Refusal::session_ended, "the session was deleted while this request waited"};
@@ -40,10 +87,17 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
       // Admitted on what the sessions use now, not on what they might (docs/memory-cgroups.md).
       if (admission_)
         if (auto refusal = admission_->refusal()) return ExecRefused{Refusal::no_memory, *refusal};
+      const auto asked = Clock::now();
       auto forked = launcher_.fork_session();
       if (!forked) return ExecRefused{Refusal::cannot_start, "cannot start a session: " + forked.error()};
       session->process = *forked;
       session->killed_for_memory = false;
+      fresh = true;
+      if (metrics_) {
+        metrics_->new_session(Clock::now() - asked);
+        if (!session->had_process) metrics_->session_created();
+      }
+      session->had_process = true;
     }
     process = *session->process;
   }
@@ -121,7 +175,7 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
     // The session applied these limits already, unless it left the engine's path.
     apply_result_limits(*received, limits);
     if (received->interpreter_lost) reset();
-    return ExecCompleted{std::move(*received)};
+    return ExecCompleted{std::move(*received), fresh};
   }
   bool killed_for_memory, ended;
   {
@@ -136,19 +190,20 @@ ExecOutcome Executor::execute(const std::string& session_id, const ExecInput& in
   reset();
   if (ended) return ExecRefused{Refusal::session_ended, "the session was deleted during this execution"};
   if (killed_for_memory)
-    return ExecReset{ResetReason::memory_limit, "the session went over its memory limit and was reset", runtime_ms};
+    return ExecReset{ResetReason::memory_limit, "the session went over its memory limit and was reset", runtime_ms,
+                     fresh};
   const auto& failure = received.error();
   if (failure.kind == WireErrorKind::timeout)
     return ExecReset{ResetReason::timeout, "the execution did not stop after the time limit; the session was reset",
-                     runtime_ms};
+                     runtime_ms, fresh};
   if (failure.kind == WireErrorKind::closed || failure.kind == WireErrorKind::io)
     return ExecReset{ResetReason::crashed, "the session process crashed and was reset (" + failure.message + ")",
-                     runtime_ms};
+                     runtime_ms, fresh};
   // Only a session that left the engine's own path can send such a frame.
   log::warn("session process " + std::to_string(process.pid) + " sent a bad frame (" +
             wire_error_kind_name(failure.kind) + ": " + failure.message + "); it was killed and reset");
   return ExecReset{ResetReason::bad_message, "the session process sent a message that cannot be decoded and was reset",
-                   runtime_ms};
+                   runtime_ms, fresh};
 }
 
 InterruptOutcome Executor::interrupt(const std::string& session_id, const std::atomic<bool>* only) {

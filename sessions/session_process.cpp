@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "log/logger.h"
 #include "sandbox/confine.h"
 #include "sandbox/descriptors.h"
 #include "sessions/frame_io.h"
@@ -51,7 +52,7 @@ class ServerInbox {
     ::pthread_attr_destroy(&attributes);
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (created != 0) {
-      std::fprintf(stderr, "vivarium session: cannot start the thread that reads the server\n");
+      log::plain("vivarium session: cannot start the thread that reads the server");
       ::_exit(70);  // an orphan that may loop for ever is worse than no session
     }
     ::pthread_detach(thread);
@@ -81,7 +82,7 @@ class ServerInbox {
       if (frame->passed_fd >= 0) ::close(frame->passed_fd);
       auto message = sessions::decode_to_session(frame->body);
       if (!message) {
-        std::fprintf(stderr, "vivarium session: %s\n", message.error().message.c_str());
+        log::plain("vivarium session: " + message.error().message);
         ::_exit(0);
       }
       // An interrupt after its execution ended finds nothing running and does nothing.

@@ -15,12 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::uint64_t resident_bytes(pid_t pid) {
-  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-  std::uint64_t size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return 0;
-  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-}
+using metrics::resident_bytes;
 
 }  // namespace
 
@@ -28,7 +23,24 @@ SessionService::SessionService(SessionServiceOptions options)
     : options_(std::move(options)),
       registry_(options_.limits.max_sessions),
       zygote_(options_.zygote),
-      executor_(registry_, zygote_, &cgroups_, options_.limits, options_.packages, options_.frames) {}
+      executor_(registry_, zygote_, &cgroups_, options_.limits, options_.packages, options_.frames) {
+  executor_.use_metrics(options_.metrics);
+  zygote_.use_metrics(options_.metrics);
+}
+
+void SessionService::update_gauges() {
+  if (!options_.metrics) return;
+  metrics::ResidentMemory memory;
+  memory.server = resident_bytes(::getpid());
+  if (auto pid = zygote_.pid()) memory.zygote = resident_bytes(*pid);
+  const auto sessions = registry_.all();
+  for (const auto& session : sessions) {
+    std::lock_guard lock(session->mutex);
+    if (session->process) memory.sessions += resident_bytes(session->process->pid);
+  }
+  options_.metrics->set_sessions_active(registry_.size());
+  options_.metrics->set_resident_memory(memory);
+}
 
 SessionService::~SessionService() { stop(); }
 
@@ -94,7 +106,10 @@ void SessionService::background_loop() {
     wake_.wait_for(lock, std::chrono::milliseconds(250));
     if (stopping_) break;
     if (Clock::now() >= next_expiry) {
-      for (const auto& id : registry_.expire(options_.session_timeout)) log::info("session " + id + " expired");
+      for (const auto& id : registry_.expire(options_.session_timeout)) {
+        log::info("session " + id + " expired");
+        if (options_.metrics) options_.metrics->session_expired();
+      }
       next_expiry = Clock::now() + expiry_period;
     }
     for (auto& session : registry_.all()) {

@@ -195,8 +195,10 @@ std::expected<SessionProcess, std::string> Zygote::fork_session() {
       still_the_failed_one = generation_ == failed_generation;
       if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
     }
-    if (still_the_failed_one)
+    if (still_the_failed_one) {
+      if (metrics_) metrics_->zygote_restarted();
       if (auto started = start(); !started) return std::unexpected(started.error());
+    }
   }
   return request_fork();
 }

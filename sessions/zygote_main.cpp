@@ -13,6 +13,7 @@
 
 #include "engine/interpreter.h"
 #include "engine/runtime.h"
+#include "log/logger.h"
 #include "packages/boot_setup.h"
 #include "sandbox/descriptors.h"
 #include "sandbox/memory_cgroup.h"
@@ -55,8 +56,8 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
   const int to_real = ::fcntl(inner[0], F_DUPFD, 10);
   if (to_server < 0 || to_real < 0 || ::dup2(to_server, 3) < 0 || ::dup2(to_real, 4) < 0) ::_exit(71);
   ::execl(program, program, static_cast<char*>(nullptr));
-  std::fprintf(stderr, "vivarium zygote: cannot run the test-only fake session %s: %s\n", program,
-               std::strerror(errno));
+  log::plain(std::string("vivarium zygote: cannot run the test-only fake session ") + program + ": " +
+             std::strerror(errno));
   ::_exit(127);
 }
 
@@ -73,6 +74,7 @@ int zygote_main(int control_fd) {
   // connection, or the port after the server died).
   sandbox::close_inherited_descriptors(control_fd);
   ::prctl(PR_SET_NAME, "vivarium-zyg");
+  log::set_format_from_environment();
   auto report_failure = [&](const std::string& why) {
     (void)send_frame(control_fd, encode(ZygoteFailed{why}));
     return 1;
@@ -93,9 +95,7 @@ int zygote_main(int control_fd) {
                                        path_of(options->packages_dir), path_of(options->wheels_dir), options->preload});
   if (!setup) return report_failure(setup.error().message);
   engine::BootOptions& boot = setup->options;
-  boot.on_notice = [](std::string_view notice) {
-    std::fprintf(stderr, "vivarium zygote: %.*s\n", static_cast<int>(notice.size()), notice.data());
-  };
+  boot.on_notice = [](std::string_view notice) { log::plain("vivarium zygote: " + std::string(notice)); };
   auto interpreter = engine::Interpreter::boot(boot);
   if (!interpreter) return report_failure(interpreter.error());
 

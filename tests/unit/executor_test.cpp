@@ -162,6 +162,30 @@ TEST(Executor, AHangingSessionIsResetAtTheDeadlineAndTheNextExecutionForksAFresh
   EXPECT_EQ(fixture.launcher.forked(), 2);
 }
 
+TEST(Executor, SessionCreatedIsTrueOnTheFirstExecutionAndTheFirstAfterAReset) {
+  Fixture fixture(Behaviour::crash);  // the behaviour of the processes forked from now on
+  vivarium::metrics::Metrics metrics;
+  fixture.executor.use_metrics(&metrics);
+  auto crashed = fixture.run("a");
+  ASSERT_TRUE(std::holds_alternative<ExecReset>(crashed));
+  EXPECT_TRUE(std::get<ExecReset>(crashed).session_created);  // it ran in a fresh process, then lost it
+  fixture.launcher.set_behaviour(Behaviour::echo);
+  auto after = fixture.run("a");
+  ASSERT_TRUE(std::holds_alternative<ExecCompleted>(after));
+  EXPECT_TRUE(std::get<ExecCompleted>(after).session_created);
+  auto next = fixture.run("a");
+  EXPECT_FALSE(std::get<ExecCompleted>(next).session_created);
+  auto other = fixture.run("b");
+  EXPECT_TRUE(std::get<ExecCompleted>(other).session_created);
+
+  const auto text = metrics.render();
+  EXPECT_NE(text.find("vivarium_sessions_created_total 2\n"), std::string::npos);  // a and b; the reset is none
+  EXPECT_NE(text.find("vivarium_session_resets_total{reason=\"crashed\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("vivarium_executions_total{outcome=\"ok\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("vivarium_executions_total{outcome=\"reset\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("vivarium_session_start_duration_seconds_count 3\n"), std::string::npos);
+}
+
 TEST(Executor, ACrashIsAResetThatSaysSo) {
   Fixture fixture(Behaviour::crash);
   auto crashed = fixture.run("a");

@@ -47,6 +47,7 @@ struct ServerConfig {
   sandbox::IdRange sandbox_ids;       // SANDBOX_UIDS (used when run as root)
   bool require_full_sandbox = false;  // REQUIRE_FULL_SANDBOX
   LogLevel log_level = LogLevel::info;
+  log::LogFormat log_format = log::LogFormat::text;  // LOG_FORMAT
   std::optional<std::filesystem::path> assets_dir;
   std::optional<std::filesystem::path> cache_dir;
   std::optional<std::filesystem::path> packages_dir;

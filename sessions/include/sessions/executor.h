@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/execution.h"
+#include "metrics/metrics.h"
 #include "packages/package_reader.h"
 #include "sessions/frame_limits.h"
 #include "sessions/session_admission.h"
@@ -37,6 +38,9 @@ struct ExecutorLimits {
 // The execution ran and gave a result (which may be a Python error).
 struct ExecCompleted {
   engine::ExecutionResult result;
+  // It ran in a fresh interpreter: the session's first execution, or the first after a
+  // reset (a client behind a load balancer learns that its state is gone).
+  bool session_created = false;
 };
 
 // It did not run.
@@ -46,6 +50,7 @@ enum class Refusal {
   no_memory,          // the sessions' memory budget has no room for a new process
   cannot_start,       // the zygote could not fork one
   session_ended,      // the session was deleted (or expired) while this waited or ran
+  stopping,           // the server is shutting down (Executor::refuse_new)
 };
 struct ExecRefused {
   Refusal reason;
@@ -64,6 +69,7 @@ struct ExecReset {
   ResetReason reason;
   std::string message;
   std::int64_t runtime_ms = 0;
+  bool session_created = false;  // as in ExecCompleted
 };
 
 using ExecOutcome = std::variant<ExecCompleted, ExecRefused, ExecReset>;
@@ -99,6 +105,13 @@ class Executor {
   Executor(SessionRegistry& registry, SessionLauncher& launcher, const SessionAdmission* admission,
            ExecutorLimits limits, packages::PackageReader packages, FrameLimits frames);
   ExecOutcome execute(const std::string& session_id, const ExecInput& input);
+  // Counts executions, new sessions and resets there from now on (null: nowhere).
+  void use_metrics(metrics::Metrics* metrics) { metrics_ = metrics; }
+  // From now on every new execution is refused (Refusal::stopping): a shutdown lets the
+  // ones under way finish, and no others begin.
+  void refuse_new() { refusing_ = true; }
+  // Executions under way, waiting for their turn included.
+  int running() const { return running_.load(); }
   // Thread-safe: asks the execution running in that session to stop, or only the one
   // whose ExecInput::cancelled is `only` (then set that flag first).
   InterruptOutcome interrupt(const std::string& session_id, const std::atomic<bool>* only = nullptr);
@@ -110,6 +123,11 @@ class Executor {
   ExecutorLimits limits_;
   packages::PackageReader packages_;
   FrameLimits frames_;
+  metrics::Metrics* metrics_ = nullptr;
+  std::atomic<bool> refusing_{false};
+  std::atomic<int> running_{0};
+
+  ExecOutcome run(const std::string& session_id, const ExecInput& input);
 };
 
 }  // namespace vivarium::sessions

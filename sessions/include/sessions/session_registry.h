@@ -33,6 +33,7 @@ struct Session {
   std::optional<SessionProcess> process;
   bool ended = false;              // deleted or expired: waiting executions give up
   bool killed_for_memory = false;  // set by the memory watch before it kills the process
+  bool had_process = false;        // a process was forked for it once (it was created)
   // An exec was sent to the process and its result is not in yet, and the cancel flag
   // of that execution's caller (ExecInput::cancelled), for interrupts.
   bool executing = false;

@@ -32,6 +32,7 @@ struct SessionServiceOptions {
   std::chrono::milliseconds session_timeout{3600000};  // idle sessions end after this
   std::uint64_t process_memory_limit = std::uint64_t{1} << 30;
   std::uint64_t total_memory_limit = 0;  // 0: no budget across sessions
+  metrics::Metrics* metrics = nullptr;   // where sessions are counted; null: nowhere
 };
 
 class SessionService {
@@ -52,6 +53,9 @@ class SessionService {
   Executor& executor() { return executor_; }
   SessionRegistry& registry() { return registry_; }
   std::optional<pid_t> zygote_pid() const { return zygote_.pid(); }
+  // Sets the scrape-time gauges of options.metrics: live sessions, resident memory of
+  // this process, the zygote and the session processes (read from /proc now).
+  void update_gauges();
   // Preload packages the zygote could not find, as it reported when it booted.
   std::vector<std::string> missing_preloads() const { return zygote_.missing_preloads(); }
 

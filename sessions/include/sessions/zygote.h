@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metrics.h"
 #include "sandbox/privileges.h"
 #include "sessions/sandbox_ids.h"
 #include "sessions/session_handle.h"
@@ -49,6 +50,8 @@ class Zygote : public SessionLauncher {
   std::vector<std::string> missing_preloads() const;
   // From now on every session is forked into a cgroup of its own from `cgroups`.
   void use_cgroups(SessionCgroups* cgroups) { cgroups_ = cgroups; }
+  // Counts restarts there from now on.
+  void use_metrics(metrics::Metrics* metrics) { metrics_ = metrics; }
 
  private:
   std::expected<SessionProcess, std::string> request_fork();
@@ -62,6 +65,7 @@ class Zygote : public SessionLauncher {
   int control_ = -1;
   std::vector<std::string> missing_preloads_;
   SessionCgroups* cgroups_ = nullptr;
+  metrics::Metrics* metrics_ = nullptr;
 };
 
 }  // namespace vivarium::sessions
