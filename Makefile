@@ -58,6 +58,7 @@ bench: build
 	bench/packages.sh
 	bench/streaming.sh
 	python3 bench/mcp.py
+	bench/auth.sh
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup

@@ -114,7 +114,7 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
     caller = "address " + client_address(request.remote_addr, request.get_header_value("X-Forwarded-For"), proxies_);
   }
 
-  auto rate = limiter_.take(caller);
+  const auto rate = config_.rate_limit > 0 ? limiter_.take(caller) : RateDecision{};
   if (!rate.allowed) {
     set_current_key({});
     response.set_header("Retry-After", std::to_string(rate.retry_after_seconds));

@@ -94,7 +94,7 @@ const std::vector<SettingInfo>& server_settings() {
        "flight; more get HTTP 429"},
       {"RATE_LIMIT", "--rate-limit", "PER_SECOND", "20",
        "Requests per second one API key, or without keys one client address, may make on average; more get HTTP "
-       "429 with Retry-After"},
+       "429 with Retry-After (0: no limit)"},
       {"RATE_BURST", "--rate-burst", "N", "40",
        "Requests one API key or client address may make at once, above the rate"},
   };
@@ -278,8 +278,12 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     if (auto text = get(name)) {
       char* end = nullptr;
       const double value = std::strtod(text->c_str(), &end);
-      if (text->empty() || *end != '\0' || !std::isfinite(value) || value < 1 || value > 1e9)
-        return std::unexpected(std::string(name) + "='" + *text + "': expected a number from 1 to 1000000000");
+      // RATE_LIMIT=0 turns the request rate limit off (bench/auth.py measures it so).
+      const double low = std::string(name) == "RATE_LIMIT" ? 0 : 1;
+      if (text->empty() || *end != '\0' || !std::isfinite(value) || value < low || value > 1e9 ||
+          (value > 0 && value < 1))
+        return std::unexpected(std::string(name) + "='" + *text + "': expected a number from " +
+                               (low == 0 ? "1 (or 0: no limit)" : "1") + " to 1000000000");
       *target = value;
     }
   }
