@@ -3,7 +3,7 @@
 
 Three servers side by side, each with one warm session, asked in turn, in a shuffled
 order each round (so that the machine's noise falls on all three alike):
-- no keys, no rate limit (--rate-limit 0): the per-address execution count only;
+- no keys (from loopback, so no limit applies), and --rate-limit 0;
 - API keys (a file of 100, the caller's last, so every digest is compared), no rate limit;
 - API keys and the rate limit on, set far above the load (1e6/s, burst 1e6).
 Executions in flight are capped at 100000 everywhere, so nothing is refused.

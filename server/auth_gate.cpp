@@ -111,7 +111,13 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
     caller = "key " + *name;
     set_current_key(*name);
   } else {
-    caller = "address " + client_address(request.remote_addr, request.get_header_value("X-Forwarded-For"), proxies_);
+    const std::string address =
+        client_address(request.remote_addr, request.get_header_value("X-Forwarded-For"), proxies_);
+    // Without keys, a client on this machine is not limited: it could run the code
+    // itself, and local tools (cohere-toolkit beside the server, parallel agents, the
+    // tests) send bursts of parallel executions. Remote addresses are.
+    if (is_loopback_host(address)) return HandlerResponse::Unhandled;
+    caller = "address " + address;
   }
 
   const auto rate = config_.rate_limit > 0 ? limiter_.take(caller) : RateDecision{};
