@@ -12,12 +12,15 @@ namespace {
 
 using HandlerResponse = httplib::Server::HandlerResponse;
 
-HandlerResponse refuse(httplib::Response& response, int status, const char* type, const std::string& message) {
+HandlerResponse refuse(const httplib::Request& request, httplib::Response& response, int status, const char* type,
+                       const std::string& message) {
   response.status = status;
   response.set_content(nlohmann::json{{"success", false}, {"error", {{"type", type}, {"message", message}}}}.dump(),
                        "application/json");
-  // The body, if any, is left unread: the connection cannot carry another request.
-  GuardedHttpServer::close_after_response();
+  // A body left unread would be taken for the next request: end the connection then.
+  const std::string length = request.get_header_value("Content-Length");
+  if (request.has_header("Transfer-Encoding") || (!length.empty() && length != "0"))
+    GuardedHttpServer::close_after_response();
   return HandlerResponse::Handled;
 }
 
@@ -100,13 +103,14 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
     const std::string token = bearer_token(request);
     if (token.empty()) {
       response.set_header("WWW-Authenticate", R"(Bearer realm="vivarium")");
-      return refuse(response, 401, "unauthorized",
+      return refuse(request, response, 401, "unauthorized",
                     "this server needs an API key: send the header Authorization: Bearer KEY");
     }
     auto name = keys_.match(token);
     if (!name) {
       response.set_header("WWW-Authenticate", R"(Bearer realm="vivarium", error="invalid_token")");
-      return refuse(response, 401, "unauthorized", "the API key is not valid here; check it against the key file");
+      return refuse(request, response, 401, "unauthorized",
+                    "the API key is not valid here; check it against the key file");
     }
     caller = "key " + *name;
     set_current_key(*name);
@@ -124,7 +128,7 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
   if (!rate.allowed) {
     set_current_key({});
     response.set_header("Retry-After", std::to_string(rate.retry_after_seconds));
-    return refuse(response, 429, "rate_limit",
+    return refuse(request, response, 429, "rate_limit",
                   "more than " + number(config_.rate_burst) + " requests at once or " + number(config_.rate_limit) +
                       " a second; retry after " + std::to_string(rate.retry_after_seconds) + " s");
   }
@@ -134,7 +138,7 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
     if (!state->execution) {
       set_current_key({});
       response.set_header("Retry-After", "1");
-      return refuse(response, 429, "rate_limit",
+      return refuse(request, response, 429, "rate_limit",
                     std::to_string(config_.max_executions_per_key) +
                         " executions are already in flight for this caller; retry once one has finished");
     }
