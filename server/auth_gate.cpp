@@ -47,7 +47,10 @@ std::string bearer_token(const httplib::Request& request) {
 // Gives the execution slot back and forgets the caller once the response is written.
 struct RequestHold {
   std::shared_ptr<void> execution;
-  ~RequestHold() { set_current_key({}); }
+  ~RequestHold() {
+    set_execution_slot(nullptr);
+    set_current_key({});
+  }
 };
 
 }  // namespace
@@ -96,6 +99,7 @@ std::expected<std::size_t, std::string> AuthGate::reload() {
 HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Response& response,
                                 std::shared_ptr<void>& hold) {
   set_current_key({});
+  set_execution_slot(nullptr);
   if (is_public_path(request.path, config_.metrics_public)) return HandlerResponse::Unhandled;
 
   std::string caller;
@@ -143,6 +147,7 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
                         " executions are already in flight for this caller; retry once one has finished");
     }
   }
+  set_execution_slot(&state->execution);
   hold = std::move(state);
   return HandlerResponse::Unhandled;
 }

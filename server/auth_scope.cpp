@@ -6,12 +6,17 @@
 namespace vivarium::server {
 namespace {
 thread_local std::string t_key;
+thread_local std::shared_ptr<void>* t_slot = nullptr;
 
 std::string prefix() { return "@" + t_key + "/"; }
 }  // namespace
 
 const std::string& current_key() { return t_key; }
 void set_current_key(std::string key) { t_key = std::move(key); }
+void set_execution_slot(std::shared_ptr<void>* slot) { t_slot = slot; }
+void release_execution_slot() {
+  if (t_slot != nullptr) t_slot->reset();
+}
 
 std::string scoped_session_id(const std::string& client_id) { return t_key.empty() ? client_id : prefix() + client_id; }
 

@@ -30,6 +30,7 @@ void install_exec_routes(const RouteContext& context) {
     if (wants_event_stream(request.get_header_value("Accept")))
       return stream_execution(request, response, executor, input->session_id, std::move(exec), config.max_output_size);
     auto result = exec_reply(executor.execute(input->session_id, exec), config.max_output_size);
+    release_execution_slot();
     reply(response, result.status, result.body);
   });
 }

@@ -160,6 +160,7 @@ void McpEndpoint::post(const httplib::Request& request, httplib::Response& respo
   }
   if (message->method == "tools/call" && accepts.sse) return answer_streaming(request, response, session, *message);
   auto answer = session->mcp->handle(*message, {});
+  release_execution_slot();
   if (!answer) {  // cancelled: the specification says no response
     response.status = 200;
     response.set_content("", "text/event-stream");

@@ -68,6 +68,7 @@ void install_terrarium_routes(const RouteContext& context) {
           OneShotSession session(context.sessions.registry());
           result = exec_reply(executor.execute(session.id(), exec), config.max_output_size);
         }
+        release_execution_slot();
         reply_line(response, result.status, terrarium_body(result.body, config.execution_timeout));
       });
 }

@@ -355,3 +355,25 @@ TEST(ServeAuth, WithoutKeysSessionIdsAreAsGiven) {
   const auto ids = session_ids(get(server, "/sessions"));
   EXPECT_EQ(ids, std::vector<std::string>{"plain-id"});
 }
+
+TEST(ServeAuth, KeysNewPrintsAKeyAndTheLineThatAcceptsIt) {
+  auto made = run_vivarium({"keys", "new", "ci-runner"});
+  ASSERT_EQ(made.exit_status, 0) << made.err;
+  const auto key_at = made.out.find("key:  "), line_at = made.out.find("line: ");
+  ASSERT_NE(key_at, std::string::npos) << made.out;
+  ASSERT_NE(line_at, std::string::npos) << made.out;
+  const std::string key = made.out.substr(key_at + 6, made.out.find('\n', key_at) - key_at - 6);
+  const std::string line = made.out.substr(line_at + 6, made.out.find('\n', line_at) - line_at - 6);
+  EXPECT_TRUE(key.starts_with("viv_")) << key;
+  EXPECT_EQ(line, "ci-runner:" + to_hex(sha256(key)));
+  EXPECT_EQ(made.out.find(key, key_at + 6 + key.size()), std::string::npos);  // the key is printed once
+
+  const std::string file = make_temp_dir() + "/keys";
+  std::ofstream(file) << line << "\n";
+  ServeProcess server({"--api-keys", file});
+  EXPECT_EQ(get_as(server, key, "/sessions").status, 200);
+
+  auto bad = run_vivarium({"keys", "new", "no/slash"});
+  EXPECT_EQ(bad.exit_status, 2);
+  EXPECT_NE(bad.err.find("must be 1-64 characters"), std::string::npos) << bad.err;
+}

@@ -7,6 +7,7 @@
 
 #include <httplib.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,13 @@ namespace vivarium::server {
 // the auth gate before routing, cleared once the response is written.
 const std::string& current_key();
 void set_current_key(std::string key);
+
+// The execution slot the gate took for this request (--max-executions-per-key). A
+// route gives it back once its execution is over, before the reply is written: else a
+// client that sends its next execution as soon as it reads the reply could find the
+// slot still taken. Without a call, it goes back once the response is written.
+void set_execution_slot(std::shared_ptr<void>* slot);
+void release_execution_slot();
 
 std::string scoped_session_id(const std::string& client_id);
 // The client's id for a registry id, or nothing when it is not the current key's.
