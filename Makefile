@@ -59,6 +59,7 @@ bench: build
 	bench/streaming.sh
 	python3 bench/mcp.py
 	python3 bench/metrics.py
+	bench/auth.sh
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/exit_status.h"
+#include "cli/keys_command.h"
 #include "cli/mcp_command.h"
 #include "cli/options_parsing.h"
 #include "cli/packages_command.h"
@@ -151,6 +152,8 @@ int run_main(int argc, char** argv) {
   add_packages_command(app, packages_options);
   SandboxCheckOptions sandbox_check_options;
   add_sandbox_check_command(app, sandbox_check_options);
+  KeysOptions keys_options;
+  add_keys_command(app, keys_options);
   add_zygote_command(app);
 
   try {
@@ -187,6 +190,7 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand("mcp")) return mcp_command(mcp_flags);
   if (app.got_subcommand("packages")) return packages_command(packages_options);
   if (app.got_subcommand("sandbox-check")) return sandbox_check_command(sandbox_check_options);
+  if (app.got_subcommand("keys")) return keys_command(keys_options);
   if (app.got_subcommand("__zygote")) return zygote_command();
   return exit_status::usage;
 }

@@ -71,12 +71,13 @@ _vivarium()
 
     local global_opts='--help -h --version'
     # The internal __zygote subcommand is left out on purpose.
-    local subcommands='run serve mcp packages sandbox-check'
+    local subcommands='run serve mcp packages sandbox-check keys'
     local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids --verbose'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload --mcp-allowed-origins --log-format'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload --mcp-allowed-origins --log-format --api-keys --allow-unauthenticated --metrics-public --trust-proxy --max-sessions-per-key --max-executions-per-key --rate-limit --rate-burst'
     local mcp_opts='--help -h --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-body-size --max-output-size --max-output-files-size --max-output-files --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
     local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
     local sandbox_check_opts='--help -h --sandbox-uids'
+    local keys_opts='--help -h new'
 
     # Find the subcommand: the first word that is not a global option.
     local i subcmd='' subcmd_index=0
@@ -188,7 +189,8 @@ _vivarium()
                 --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
                     --max-output-size | --max-output-files-size | --max-output-files | --process-memory-limit | --total-memory-limit | --header-timeout | \
                     --body-timeout | --write-timeout | --keep-alive-timeout | --max-connections | --max-json-depth | --sandbox-uids | \
-                    --mcp-allowed-origins)
+                    --mcp-allowed-origins | --trust-proxy | --max-sessions-per-key | --max-executions-per-key | \
+                    --rate-limit | --rate-burst)
                     # A number or a size: nothing to offer.
                     COMPREPLY=()
                     return
@@ -225,6 +227,10 @@ _vivarium()
                     ;;
             esac
             mapfile -t COMPREPLY < <(compgen -W "$sandbox_check_opts" -- "$cur")
+            ;;
+        keys)
+            # keys new NAME: the name is the user's to choose.
+            mapfile -t COMPREPLY < <(compgen -W "$keys_opts" -- "$cur")
             ;;
         *)
             compopt -o default 2>/dev/null

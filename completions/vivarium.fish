@@ -72,6 +72,7 @@ complete -c vivarium -n __fish_use_subcommand -a serve -d 'Serve the HTTP API: s
 complete -c vivarium -n __fish_use_subcommand -a mcp -d 'Serve MCP (Model Context Protocol) on stdio: run_python_code with persistent state'
 complete -c vivarium -n __fish_use_subcommand -a packages -d 'List the Pyodide packages of the package folder, and which ones serve preloads'
 complete -c vivarium -n __fish_use_subcommand -a sandbox-check -d 'Show which layers of the process wall this machine offers'
+complete -c vivarium -n __fish_use_subcommand -a keys -d 'Make API keys for the --api-keys file of serve'
 # (The internal __zygote subcommand is left out on purpose.)
 
 # vivarium run [OPTIONS] FILE|-|-c CODE [ARGS...]
@@ -125,6 +126,14 @@ complete -c vivarium -n $serve -l wheels-dir -x -a '(__fish_complete_directories
 complete -c vivarium -n $serve -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages imported in the zygote (comma-separated; none) [env PRELOAD]'
 complete -c vivarium -n $serve -l mcp-allowed-origins -x -d 'Browser origins that may use /mcp besides localhost ones; * for any [env MCP_ALLOWED_ORIGINS]'
 complete -c vivarium -n $serve -l log-format -x -a 'text json' -d 'Log lines as text or one JSON object each [env LOG_FORMAT, default text]'
+complete -c vivarium -n $serve -l api-keys -r -F -d 'File of API keys, NAME:SHA256 a line [env VIVARIUM_API_KEYS_FILE]'
+complete -c vivarium -n $serve -l allow-unauthenticated -d 'Listen beyond loopback without API keys [env ALLOW_UNAUTHENTICATED]'
+complete -c vivarium -n $serve -l metrics-public -d 'Serve /metrics without an API key [env METRICS_PUBLIC]'
+complete -c vivarium -n $serve -l trust-proxy -x -d 'Proxies whose X-Forwarded-For names the client address [env TRUST_PROXY]'
+complete -c vivarium -n $serve -l max-sessions-per-key -x -d 'Sessions one API key may hold [env MAX_SESSIONS_PER_KEY, default 20]'
+complete -c vivarium -n $serve -l max-executions-per-key -x -d 'Executions in flight per key or client address [env MAX_EXECUTIONS_PER_KEY, default 4]'
+complete -c vivarium -n $serve -l rate-limit -x -d 'Requests per second per key or client address [env RATE_LIMIT, default 20]'
+complete -c vivarium -n $serve -l rate-burst -x -d 'Requests at once above the rate [env RATE_BURST, default 40]'
 
 # vivarium mcp [OPTIONS]: serve's limit, sandbox, package and log options.
 set -l mcp '__vivarium_using_subcommand mcp'
@@ -159,3 +168,8 @@ complete -c vivarium -n $packages -l preload -x -a '(__fish_complete_list , __vi
 set -l sandbox_check '__vivarium_using_subcommand sandbox-check'
 complete -c vivarium -n $sandbox_check -s h -l help -d 'Print the help of sandbox-check and exit'
 complete -c vivarium -n $sandbox_check -l sandbox-uids -x -d 'The uid range to try, as for serve [env SANDBOX_UIDS]'
+
+# vivarium keys new NAME
+set -l keys '__vivarium_using_subcommand keys'
+complete -c vivarium -n $keys -s h -l help -d 'Print the help of keys and exit'
+complete -c vivarium -n "$keys; and not __fish_seen_subcommand_from new" -f -a new -d 'Print a fresh API key and the line to add to the key file'

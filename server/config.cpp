@@ -7,6 +7,7 @@
 
 #include "packages/packages.h"
 #include "sandbox/id_range.h"
+#include "server/trust_proxy.h"
 #include "units/units.h"
 
 namespace vivarium::server {
@@ -80,6 +81,25 @@ const std::vector<SettingInfo>& server_settings() {
       {"LOG_FORMAT", "--log-format", "FORMAT", "text",
        "text, or json: one JSON object per line (time, level, message; request lines also method, path, status, "
        "ms, session, request_id)"},
+      {"VIVARIUM_API_KEYS_FILE", "--api-keys", "FILE", "none (no authentication)",
+       "File of API keys, one NAME:SHA256-HEX a line (from `vivarium keys new NAME`); every route but /health, "
+       "/ready and /openapi.json then needs Authorization: Bearer KEY, and SIGHUP rereads the file"},
+      {"ALLOW_UNAUTHENTICATED", "--allow-unauthenticated", nullptr, "off",
+       "Listen on an address other than loopback without API keys (only behind a proxy that authenticates)"},
+      {"METRICS_PUBLIC", "--metrics-public", nullptr, "off", "Serve GET /metrics without an API key"},
+      {"TRUST_PROXY", "--trust-proxy", "CIDRS", "none",
+       "Proxies (comma-separated addresses or CIDRs) whose X-Forwarded-For names the client address used for rate "
+       "limits; the rightmost address not in the list is the client"},
+      {"MAX_SESSIONS_PER_KEY", "--max-sessions-per-key", "N", "20",
+       "Sessions one API key may hold at once; more get HTTP 429"},
+      {"MAX_EXECUTIONS_PER_KEY", "--max-executions-per-key", "N", "4",
+       "Executions (POST /exec, POST /, POST /mcp) one API key, or without keys one client address, may have in "
+       "flight; more get HTTP 429"},
+      {"RATE_LIMIT", "--rate-limit", "PER_SECOND", "20",
+       "Requests per second one API key, or without keys one client address, may make on average; more get HTTP "
+       "429 with Retry-After (0: no limit)"},
+      {"RATE_BURST", "--rate-burst", "N", "40",
+       "Requests one API key or client address may make at once, above the rate"},
   };
   return settings;
 }
@@ -201,13 +221,17 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     return std::unexpected("SANDBOX_UIDS: the range holds " + std::to_string(config.sandbox_ids.count) +
                            " uids, fewer than MAX_SESSIONS + 1 (" + std::to_string(config.max_sessions + 1) +
                            "); give it a larger range");
-  if (auto required = get("REQUIRE_FULL_SANDBOX")) {
+  for (auto [name, target] : {std::pair{"REQUIRE_FULL_SANDBOX", &config.require_full_sandbox},
+                              std::pair{"ALLOW_UNAUTHENTICATED", &config.allow_unauthenticated},
+                              std::pair{"METRICS_PUBLIC", &config.metrics_public}}) {
+    auto required = get(name);
+    if (!required) continue;
     if (*required == "1" || *required == "true" || *required == "yes" || *required == "on")
-      config.require_full_sandbox = true;
+      *target = true;
     else if (*required == "0" || *required == "false" || *required == "no" || *required == "off" || required->empty())
-      config.require_full_sandbox = false;
+      *target = false;
     else
-      return std::unexpected("REQUIRE_FULL_SANDBOX='" + *required +
+      return std::unexpected(std::string(name) + "='" + *required +
                              "': expected 1, true, yes or on (or 0, false, no, off)");
   }
   if (auto level = get("LOG_LEVEL")) {
@@ -246,6 +270,33 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
       config.log_format = log::LogFormat::json;
     else
       return std::unexpected("LOG_FORMAT='" + *format + "': expected text or json");
+  }
+  if (auto file = get("VIVARIUM_API_KEYS_FILE"); file && !file->empty()) config.api_keys_file = *file;
+  if (auto proxies = get("TRUST_PROXY")) {
+    if (auto parsed = parse_cidr_list(*proxies); !parsed) return std::unexpected("TRUST_PROXY: " + parsed.error());
+    config.trust_proxy = *proxies;
+  }
+  for (auto [name, target] : {std::pair{"MAX_SESSIONS_PER_KEY", &config.max_sessions_per_key},
+                              std::pair{"MAX_EXECUTIONS_PER_KEY", &config.max_executions_per_key}}) {
+    if (auto text = get(name)) {
+      auto value = parse_integer(name, *text, 1, 100000);
+      if (!value) return std::unexpected(value.error());
+      *target = static_cast<int>(*value);
+    }
+  }
+  for (auto [name, target] :
+       {std::pair{"RATE_LIMIT", &config.rate_limit}, std::pair{"RATE_BURST", &config.rate_burst}}) {
+    if (auto text = get(name)) {
+      char* end = nullptr;
+      const double value = std::strtod(text->c_str(), &end);
+      // RATE_LIMIT=0 turns the request rate limit off (bench/auth.py measures it so).
+      const double low = std::string(name) == "RATE_LIMIT" ? 0 : 1;
+      if (text->empty() || *end != '\0' || !std::isfinite(value) || value < low || value > 1e9 ||
+          (value > 0 && value < 1))
+        return std::unexpected(std::string(name) + "='" + *text + "': expected a number from " +
+                               (low == 0 ? "1 (or 0: no limit)" : "1") + " to 1000000000");
+      *target = value;
+    }
   }
   return config;
 }

@@ -1,5 +1,6 @@
 // POST /exec: one execution in a session, answered as JSON, or as Server-Sent Events
 // when the client accepts text/event-stream (exec_stream.h).
+#include "server/auth_scope.h"
 #include "server/exec_reply.h"
 #include "server/exec_request.h"
 #include "server/exec_stream.h"
@@ -20,11 +21,16 @@ void install_exec_routes(const RouteContext& context) {
     body->clear();
     body->shrink_to_fit();
     if (!input) return reply(response, 400, error_body(input.error().type, input.error().message));
+    // With API keys, the key's own session of that id (auth_scope.h).
+    input->session_id = scoped_session_id(input->session_id);
+    if (session_quota_reached(context.sessions.registry(), input->session_id, config.max_sessions_per_key))
+      return reply_session_quota(response, config.max_sessions_per_key);
     auto& executor = context.sessions.executor();
     sessions::ExecInput exec{std::move(input->code), std::move(input->files), {}, {}, {}};
     if (wants_event_stream(request.get_header_value("Accept")))
       return stream_execution(request, response, executor, input->session_id, std::move(exec), config.max_output_size);
     auto result = exec_reply(executor.execute(input->session_id, exec), config.max_output_size);
+    release_execution_slot();
     reply(response, result.status, result.body);
   });
 }

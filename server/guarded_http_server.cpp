@@ -24,6 +24,7 @@ struct ConnectionState {
   DeadlineStream* stream = nullptr;
   bool reserved = false;
   bool close_after = false;
+  std::shared_ptr<void> gate_hold;  // what the request gate keeps until the response is written
   Clock::time_point request_started = Clock::now();
 };
 thread_local ConnectionState* t_connection = nullptr;
@@ -92,12 +93,25 @@ GuardedHttpServer::GuardedHttpServer(const HttpLimits& limits) : limits_(limits)
 
   // Past the connection cap, a reserved connection answers only its reserved paths.
   set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
-    if (t_connection == nullptr || !t_connection->reserved) return HandlerResponse::Unhandled;
-    if (request.method == "GET" && reserved_paths_.contains(request.path)) return HandlerResponse::Unhandled;
-    response.status = 503;
-    response.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
-    response.set_content(over_capacity_message(), "application/json");
-    return HandlerResponse::Handled;
+    if (t_connection != nullptr && t_connection->reserved &&
+        !(request.method == "GET" && reserved_paths_.contains(request.path))) {
+      response.status = 503;
+      response.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+      response.set_content(over_capacity_message(), "application/json");
+      return HandlerResponse::Handled;
+    }
+    if (!gate_) return HandlerResponse::Unhandled;
+    // What the gate decides is held by the connection for the routes to read: without
+    // one, a route would run with no caller at all, so refuse rather than fail open.
+    if (t_connection == nullptr) {
+      response.status = 500;
+      response.set_content(
+          error_json("internal", "the server failed to answer this request; the detail is in the server log"),
+          "application/json");
+      log::error("a request reached the gate outside a guarded connection; refused");
+      return HandlerResponse::Handled;
+    }
+    return gate_(request, response, t_connection->gate_hold);
   });
 
   // Without this, httplib answers 500 with the exception's text in an EXCEPTION_WHAT
@@ -210,6 +224,7 @@ void GuardedHttpServer::serve_connection(int sock, bool reserved) {
       log::error(std::string("internal error reading a request: ") + escape_for_log(e.what()));
       written = false;
     }
+    state.gate_hold.reset();
     if (!written || stream.failed() || state.close_after) {
       clean = false;
       break;

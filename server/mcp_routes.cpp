@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "log/logger.h"
+#include "server/auth_scope.h"
 #include "server/guarded_http_server.h"
 #include "server/http_body.h"
 #include "server/mcp_http_sessions.h"
@@ -62,6 +63,11 @@ class McpEndpoint {
  private:
   void answer_streaming(const httplib::Request& request, httplib::Response& response,
                         std::shared_ptr<HttpSession> session, const Message& message);
+  // The session, if the caller's key initialized it: another key's is absent (404).
+  std::shared_ptr<HttpSession> owned(const std::string& id) {
+    auto session = sessions_.find(id);
+    return session && session->owner == current_key() ? session : nullptr;
+  }
 
   const ServerConfig& config_;
   HttpSessions sessions_;
@@ -122,7 +128,7 @@ void McpEndpoint::post(const httplib::Request& request, httplib::Response& respo
   const auto session_id = request.get_header_value("Mcp-Session-Id");
   std::shared_ptr<HttpSession> session;
   if (initializing) {
-    if (!session_id.empty() && sessions_.find(session_id))
+    if (!session_id.empty() && owned(session_id))
       return reply_message(response, 400,
                            error_response(message->id, error_code::invalid_request,
                                           "Invalid Request: this session is already initialized; send initialize "
@@ -130,6 +136,7 @@ void McpEndpoint::post(const httplib::Request& request, httplib::Response& respo
     auto created = sessions_.create();
     if (!created) return reply_error(response, 503, error_code::bad_request, created.error());
     session = *created;
+    session->owner = current_key();
     auto answer = session->mcp->handle(*message, {});
     if (!session->mcp->initialized()) {  // refused (bad params): no session was started
       sessions_.remove(session->id);
@@ -141,7 +148,7 @@ void McpEndpoint::post(const httplib::Request& request, httplib::Response& respo
   if (session_id.empty())
     return reply_error(response, 400, error_code::bad_request,
                        "Bad Request: Mcp-Session-Id header is required; send initialize first to get one");
-  session = sessions_.find(session_id);
+  session = owned(session_id);
   if (!session)
     return reply_error(response, 404, error_code::session_not_found,
                        "Session not found: it ended, expired or never existed; send initialize to start a new one");
@@ -153,6 +160,7 @@ void McpEndpoint::post(const httplib::Request& request, httplib::Response& respo
   }
   if (message->method == "tools/call" && accepts.sse) return answer_streaming(request, response, session, *message);
   auto answer = session->mcp->handle(*message, {});
+  release_execution_slot();
   if (!answer) {  // cancelled: the specification says no response
     response.status = 200;
     response.set_content("", "text/event-stream");
@@ -232,7 +240,7 @@ void McpEndpoint::remove(const httplib::Request& request, httplib::Response& res
   const auto session_id = request.get_header_value("Mcp-Session-Id");
   if (session_id.empty())
     return reply_error(response, 400, error_code::bad_request, "Bad Request: Mcp-Session-Id header is required");
-  if (!sessions_.remove(session_id))
+  if (!owned(session_id) || !sessions_.remove(session_id))
     return reply_error(response, 404, error_code::session_not_found,
                        "Session not found: it ended, expired or never existed");
   log::debug("MCP session " + session_id + " deleted");

@@ -15,6 +15,7 @@
 #include "log/logger.h"
 #include "packages/boot_setup.h"
 #include "packages/packages.h"
+#include "server/auth_gate.h"
 #include "server/exec_reply.h"
 #include "server/guarded_http_server.h"
 #include "server/http_body.h"
@@ -72,9 +73,11 @@ class Server {
  public:
   // The zygote gets the very folders that `setup` located, and the server serves the
   // same wheels to sessions.
-  Server(const ServerConfig& config, const std::filesystem::path& executable, const BootSetup& setup)
+  Server(const ServerConfig& config, const std::filesystem::path& executable, const BootSetup& setup,
+         std::unique_ptr<AuthGate> gate)
       : config_(config),
         setup_(setup),
+        gate_(std::move(gate)),
         service_(counted_in(session_service_options(config, executable, setup), metrics_)),
         http_(http_limits(config)) {}
 
@@ -88,6 +91,7 @@ class Server {
   const ServerConfig& config_;
   const BootSetup& setup_;
   metrics::Metrics metrics_;  // before the service, which counts into it
+  std::unique_ptr<AuthGate> gate_;
   sessions::SessionService service_;
   GuardedHttpServer http_;
   std::atomic<bool> stopping_{false};  // a signal asked us to stop
@@ -146,6 +150,7 @@ void Server::install_routes() {
       reply(response, response.status, error_body("validation", "malformed HTTP request"));
   });
 
+  gate_->install(http_);
   const RouteContext context{http_, service_, config_};
   install_exec_routes(context);
   install_session_routes(context);
@@ -170,7 +175,12 @@ void Server::shutdown_watch() {
 
 void Server::handle_signals(sigset_t signals) {
   int signal_number = 0;
-  ::sigwait(&signals, &signal_number);
+  while (::sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (auto reloaded = gate_->reload())
+      log::info("SIGHUP: reread the API key file, " + std::to_string(*reloaded) + " keys in force");
+    else
+      log::error("SIGHUP: " + reloaded.error());
+  }
   // Both before the log line, which whoever waits for the stop reads: no new execution
   // begins, and GET /ready says "stopping" to whoever balances the load.
   readiness_ = Readiness::stopping;
@@ -198,6 +208,7 @@ int Server::run() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);                      // rereads the API key file
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -228,6 +239,9 @@ int Server::run() {
   // Said at every log level: what it enforces, then how to reach it. "listening" comes
   // last, because whoever waits for it (a test, a supervisor) reads the log up to it.
   log::always("limits: " + describe(config_));
+  log::always(gate_->has_keys()
+                  ? "authentication: API keys from " + config_.api_keys_file->string() + " (SIGHUP rereads it)"
+                  : std::string("authentication: none (no --api-keys)"));
   log::always("listening on http://" + config_.host + ":" + std::to_string(port));
 
   std::thread signal_thread([this, signals] { handle_signals(signals); });
@@ -259,6 +273,17 @@ int serve(const ServerConfig& config, const std::filesystem::path& executable) {
   log::set_format(config.log_format);
   // The zygote and its sessions write a few lines of their own, in the same format.
   ::setenv("LOG_FORMAT", config.log_format == log::LogFormat::json ? "json" : "text", 1);
+  // Secure by default: anyone who can reach a non-loopback address could run code.
+  if (!config.api_keys_file && !config.allow_unauthenticated && !is_loopback_host(config.host)) {
+    log::error("refusing to listen on " + config.host +
+               " without API keys: give --api-keys FILE, or --allow-unauthenticated behind a proxy that authenticates");
+    return 1;
+  }
+  auto gate = AuthGate::create(config);
+  if (!gate) {
+    log::error(gate.error());
+    return 1;
+  }
   // Located once here; the zygote gets the very same folders.
   auto setup =
       prepare_boot({config.assets_dir, config.cache_dir, config.packages_dir, config.wheels_dir, config.preload,
@@ -267,7 +292,7 @@ int serve(const ServerConfig& config, const std::filesystem::path& executable) {
     log::error(setup.error().message);
     return 1;
   }
-  Server server(config, executable, *setup);
+  Server server(config, executable, *setup, std::move(*gate));
   return server.run();
 }
 

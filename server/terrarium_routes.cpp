@@ -2,6 +2,7 @@
 // interpreter tool, terrarium_client.py) work unchanged (docs/api.md, "POST /").
 #include <atomic>
 
+#include "server/auth_scope.h"
 #include "server/exec_reply.h"
 #include "server/http_body.h"
 #include "server/routes.h"
@@ -56,11 +57,18 @@ void install_terrarium_routes(const RouteContext& context) {
         auto& executor = context.sessions.executor();
         HttpReply result;
         if (input->session_id) {
-          result = exec_reply(executor.execute(*input->session_id, exec), config.max_output_size);
+          const std::string id = scoped_session_id(*input->session_id);  // auth_scope.h
+          if (session_quota_reached(context.sessions.registry(), id, config.max_sessions_per_key)) {
+            reply_session_quota(response, config.max_sessions_per_key);
+            response.set_content(response.body + "\n", "application/json");  // terrarium's replies end in a newline
+            return;
+          }
+          result = exec_reply(executor.execute(id, exec), config.max_output_size);
         } else {
           OneShotSession session(context.sessions.registry());
           result = exec_reply(executor.execute(session.id(), exec), config.max_output_size);
         }
+        release_execution_slot();
         reply_line(response, result.status, terrarium_body(result.body, config.execution_timeout));
       });
 }

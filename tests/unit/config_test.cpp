@@ -85,3 +85,39 @@ TEST(ResolveConfig, McpAllowedOriginsAreACommaSeparatedListOfOrigins) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().find("scheme://host[:port]"), std::string::npos);
 }
+
+TEST(ResolveConfig, AuthAndQuotaSettingsHaveTheirDocumentedDefaults) {
+  auto config = resolve_config({}, {}, {}).value();
+  EXPECT_FALSE(config.api_keys_file);
+  EXPECT_FALSE(config.allow_unauthenticated);
+  EXPECT_FALSE(config.metrics_public);
+  EXPECT_EQ(config.trust_proxy, "");
+  EXPECT_EQ(config.max_sessions_per_key, 20);
+  EXPECT_EQ(config.max_executions_per_key, 4);
+  EXPECT_EQ(config.rate_limit, 20);
+  EXPECT_EQ(config.rate_burst, 40);
+}
+
+TEST(ResolveConfig, AuthAndQuotaSettingsAreChecked) {
+  auto config = resolve_config({{"VIVARIUM_API_KEYS_FILE", "/etc/vivarium/keys"},
+                                {"ALLOW_UNAUTHENTICATED", "yes"},
+                                {"TRUST_PROXY", "10.0.0.0/8,::1"},
+                                {"RATE_LIMIT", "0"},
+                                {"RATE_BURST", "2.5"}},
+                               {}, {})
+                    .value();
+  EXPECT_EQ(config.api_keys_file, std::filesystem::path("/etc/vivarium/keys"));
+  EXPECT_TRUE(config.allow_unauthenticated);
+  EXPECT_EQ(config.rate_limit, 0);  // no limit
+  EXPECT_EQ(config.rate_burst, 2.5);
+  EXPECT_EQ(resolve_config({{"TRUST_PROXY", "nginx"}}, {}, {}).error(),
+            "TRUST_PROXY: 'nginx' is not an address or CIDR; write e.g. 10.0.0.0/8 or ::1");
+  EXPECT_EQ(resolve_config({{"RATE_LIMIT", "0.5"}}, {}, {}).error(),
+            "RATE_LIMIT='0.5': expected a number from 1 (or 0: no limit) to 1000000000");
+  EXPECT_EQ(resolve_config({{"RATE_BURST", "0"}}, {}, {}).error(),
+            "RATE_BURST='0': expected a number from 1 to 1000000000");
+  EXPECT_EQ(resolve_config({{"MAX_EXECUTIONS_PER_KEY", "0"}}, {}, {}).error(),
+            "MAX_EXECUTIONS_PER_KEY='0': expected a whole number from 1 to 100000");
+  EXPECT_EQ(resolve_config({{"METRICS_PUBLIC", "maybe"}}, {}, {}).error(),
+            "METRICS_PUBLIC='maybe': expected 1, true, yes or on (or 0, false, no, off)");
+}

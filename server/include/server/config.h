@@ -55,6 +55,15 @@ struct ServerConfig {
   std::vector<std::string> preload = packages::kDefaultPreload;
   // Browser origins /mcp accepts besides localhost ones ("*": any); docs/mcp.md.
   std::vector<std::string> mcp_allowed_origins;
+  // Authentication and quotas (docs/auth.md).
+  std::optional<std::filesystem::path> api_keys_file;  // none: no keys, the API is open
+  bool allow_unauthenticated = false;                  // listen beyond loopback without keys
+  bool metrics_public = false;                         // GET /metrics without a key
+  std::string trust_proxy;                             // CIDRs whose X-Forwarded-For is believed
+  int max_sessions_per_key = 20;
+  int max_executions_per_key = 4;  // per key, or per client address without keys
+  double rate_limit = 20;          // requests per second, per key or client address
+  double rate_burst = 40;
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -56,6 +58,13 @@ class GuardedHttpServer : public httplib::Server {
   // When the current request's first byte arrived (for the request log).
   static std::chrono::steady_clock::time_point request_started();
 
+  // Runs before routing on every request a reserved connection does not refuse (the
+  // auth gate, server/auth_gate.h). What it leaves in `hold` lives until the response is
+  // written, streams included, so a slot it takes is given back only then.
+  using RequestGate =
+      std::function<HandlerResponse(const httplib::Request&, httplib::Response&, std::shared_ptr<void>& hold)>;
+  void set_request_gate(RequestGate gate) { gate_ = std::move(gate); }
+
   std::size_t open_connections() const { return open_connections_.load(); }
 
  private:
@@ -65,6 +74,7 @@ class GuardedHttpServer : public httplib::Server {
 
   const HttpLimits limits_;
   std::set<std::string> reserved_paths_ = {"/health"};
+  RequestGate gate_;
   int stop_fd_ = -1;  // an eventfd, readable once the server stops
   std::atomic<std::size_t> open_connections_{0};
   std::atomic<std::size_t> reserved_in_use_{0};

@@ -20,6 +20,7 @@ struct HttpSession {
   std::string id;
   std::shared_ptr<Session> mcp;
   std::shared_ptr<sessions::Session> vivarium;
+  std::string owner;  // the API key that initialized it (empty without keys); others get 404
   bool ended() const;
 };
 
