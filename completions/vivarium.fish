@@ -124,6 +124,7 @@ complete -c vivarium -n $serve -l packages-dir -x -a '(__fish_complete_directori
 complete -c vivarium -n $serve -l wheels-dir -x -a '(__fish_complete_directories)' -d 'A folder of pure-Python wheels for micropip.install [env VIVARIUM_WHEELS_DIR]'
 complete -c vivarium -n $serve -l preload -x -a '(__fish_complete_list , __vivarium_preload_names)' -d 'Packages imported in the zygote (comma-separated; none) [env PRELOAD]'
 complete -c vivarium -n $serve -l mcp-allowed-origins -x -d 'Browser origins that may use /mcp besides localhost ones; * for any [env MCP_ALLOWED_ORIGINS]'
+complete -c vivarium -n $serve -l instance-id -x -d 'Name of this instance behind a load balancer [env INSTANCE_ID]'
 
 # vivarium mcp [OPTIONS]: serve's limit, sandbox, package and log options.
 set -l mcp '__vivarium_using_subcommand mcp'

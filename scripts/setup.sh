@@ -26,6 +26,8 @@ packages=(
   libseccomp-dev libssl-dev curl clang-format
   # tests/http/terrarium_client_test.py calls POST / with requests, as cohere-toolkit does
   python3-requests
+  # tests/deploy/nginx_test.py runs its own nginx (3 instances behind deploy/nginx/vivarium.conf)
+  nginx
   # libnode108's own runtime dependencies (it is unpacked by hand, so apt does not
   # pull them in for us)
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
@@ -46,8 +48,17 @@ apt_update_once() {
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+  # Services (nginx) must not start: tests start their own on free ports. A policy-rc.d
+  # that exits 101 tells invoke-rc.d "not allowed"; one of ours is removed afterwards.
+  policy_added=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    policy_added=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
+  [ "$policy_added" -eq 0 ] || as_root rm -f /usr/sbin/policy-rc.d
 fi
 
 # --- 2. V8 from libnode 18.20.4 -----------------------------------------------------

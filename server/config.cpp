@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -77,6 +79,9 @@ const std::vector<SettingInfo>& server_settings() {
       {"MCP_ALLOWED_ORIGINS", "--mcp-allowed-origins", "ORIGINS", "none",
        "Browser origins (scheme://host[:port], comma-separated; '*' for any) that may use /mcp besides localhost "
        "ones; requests without an Origin header always may"},
+      {"INSTANCE_ID", "--instance-id", "ID", "none",
+       "This instance's name behind a load balancer (1-32 of [A-Za-z0-9_-]): replies carry it in X-Vivarium-Instance "
+       "and MCP session ids start with mcp-ID., so a proxy can route on them (deploy/nginx/vivarium.conf)"},
   };
   return settings;
 }
@@ -235,6 +240,16 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
                                "' is not an origin; write it as scheme://host[:port], e.g. https://app.example.com");
       config.mcp_allowed_origins.push_back(origin);
     }
+  }
+  if (auto instance = get("INSTANCE_ID"); instance && !instance->empty()) {
+    // No dot: it ends the instance in an MCP session id (mcp-ID.hex), where nginx finds it.
+    const bool valid = instance->size() <= 32 && std::ranges::all_of(*instance, [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                       });
+    if (!valid)
+      return std::unexpected("INSTANCE_ID='" + *instance +
+                             "': expected 1-32 letters, digits, '_' or '-', e.g. vivarium-0");
+    config.instance_id = *instance;
   }
   return config;
 }

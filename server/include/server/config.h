@@ -54,6 +54,9 @@ struct ServerConfig {
   std::vector<std::string> preload = packages::kDefaultPreload;
   // Browser origins /mcp accepts besides localhost ones ("*": any); docs/mcp.md.
   std::vector<std::string> mcp_allowed_origins;
+  // INSTANCE_ID: names this instance behind a load balancer (X-Vivarium-Instance, and the
+  // prefix of MCP session ids); empty: none.
+  std::string instance_id;
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.
