@@ -58,6 +58,7 @@ bench: build
 	bench/packages.sh
 	bench/streaming.sh
 	python3 bench/mcp.py
+	python3 bench/nginx.py
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup
