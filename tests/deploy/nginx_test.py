@@ -193,6 +193,20 @@ class BehindNginx(unittest.TestCase):
             self.assertEqual(listed.status_code, 200, listed.text)
             self.assertEqual(listed.json()["result"]["tools"][0]["name"], "run_python_code")
 
+    def test_5_streaming_passes_through_as_events(self):
+        self.exec("stream", "s = 'kept'")
+        reply = requests.post(f"{self.url}/exec", params={"sessionId": "stream"},
+                              json={"code": "print('a')\nprint(s)\n1 + 1"},
+                              headers={"Accept": "text/event-stream"}, timeout=60, stream=True)
+        self.assertEqual(reply.status_code, 200)
+        self.assertTrue(reply.headers["Content-Type"].startswith("text/event-stream"), reply.headers)
+        events = [block for block in reply.text.split("\n\n") if block.startswith("event:")]
+        names = [block.split("\n")[0] for block in events]
+        self.assertEqual(names[-1], "event: result")
+        self.assertIn("event: stdout", names)
+        self.assertIn('"final_expression":2', events[-1].replace(" ", ""))
+        self.assertIn("kept", "".join(events[:-1]))
+
     def test_9_a_dead_instance_gives_503_for_its_sessions_only(self):
         # One session with state on each instance.
         holders = {}
