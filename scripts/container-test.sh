@@ -101,8 +101,11 @@ log "built in $(($(date +%s) - started)) s"
 "${podman[@]}" rm -f -t 5 "$name" >/dev/null 2>&1 || true
 "${podman[@]}" volume create vivarium-cache >/dev/null 2>&1 || true
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Explicit ulimits: podman's defaults for root (nofile, nproc) are above what this
+# machine's runc may set ("error setting rlimit type 7: operation not permitted"); lower
+# limits are always allowed, and serve needs about --max-connections descriptors.
 "${podman[@]}" run -d --name "$name" --cap-drop=ALL --security-opt no-new-privileges --read-only \
-  --tmpfs /tmp -v vivarium-cache:/var/cache/vivarium -p "127.0.0.1:$port:8080" "$image" >/dev/null
+  --ulimit nofile=16384:16384 --ulimit nproc=8192:8192 --tmpfs /tmp -v vivarium-cache:/var/cache/vivarium -p "127.0.0.1:$port:8080" "$image" >/dev/null
 for _ in $(seq 1 120); do
   "${podman[@]}" logs "$name" 2>&1 | grep -q "listening on" && break
   sleep 1
