@@ -60,6 +60,7 @@ bench: build
 	python3 bench/mcp.py
 	python3 bench/metrics.py
 	bench/auth.sh
+	python3 bench/nginx.py
 
 # Formatting of every C++ file, shell and Python syntax (scripts/lint.sh).
 lint: setup

@@ -59,13 +59,20 @@ int serve_command(const ServeFlags& flags) {
   return server::serve(*config, std::filesystem::read_symlink("/proc/self/exe"));
 }
 
+namespace {
+pid_t zygote_parent = 0;  // 0: not given, the parent check is skipped
+}  // namespace
+
 void add_zygote_command(CLI::App& app) {
-  // Internal: started by `vivarium serve`, never by hand; hidden from --help. It takes no
-  // options: what to boot comes as the first frame on its control socket (ZygoteBoot).
+  // Internal: started by `vivarium serve`, never by hand; hidden from --help. What to boot
+  // comes as the first frame on its control socket (ZygoteBoot); argv carries only the
+  // spawner's pid, which the zygote compares with getppid() to tell that the server died
+  // before PR_SET_PDEATHSIG took hold (as PID 1 in a container, getppid() == 1 is normal).
   auto* zygote = app.add_subcommand("__zygote", "");
   zygote->group("");
+  zygote->add_option("--parent", zygote_parent, "")->group("");
 }
 
-int zygote_command() { return sessions::zygote_main(sessions::kZygoteControlFd); }
+int zygote_command() { return sessions::zygote_main(sessions::kZygoteControlFd, zygote_parent); }
 
 }  // namespace vivarium::cli

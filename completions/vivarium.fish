@@ -134,6 +134,7 @@ complete -c vivarium -n $serve -l max-sessions-per-key -x -d 'Sessions one API k
 complete -c vivarium -n $serve -l max-executions-per-key -x -d 'Executions in flight per key or client address [env MAX_EXECUTIONS_PER_KEY, default 4]'
 complete -c vivarium -n $serve -l rate-limit -x -d 'Requests per second per key or client address [env RATE_LIMIT, default 20]'
 complete -c vivarium -n $serve -l rate-burst -x -d 'Requests at once above the rate [env RATE_BURST, default 40]'
+complete -c vivarium -n $serve -l instance-id -x -d 'Name of this instance behind a load balancer [env INSTANCE_ID]'
 
 # vivarium mcp [OPTIONS]: serve's limit, sandbox, package and log options.
 set -l mcp '__vivarium_using_subcommand mcp'

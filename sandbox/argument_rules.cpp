@@ -1,7 +1,6 @@
 #include "sandbox/argument_rules.h"
 
 #include <fcntl.h>
-#include <linux/ioprio.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -17,6 +16,11 @@
 
 namespace vivarium::sandbox {
 namespace {
+
+// IOPRIO_WHO_PROCESS of <linux/ioprio.h> (a kernel ABI constant). That header cannot be
+// included from C++ since Debian 12's linux-libc-dev 6.1.1xx updates: its ioprio_value()
+// has a parameter named `class`.
+constexpr int kIoprioWhoProcess = 1;
 
 constexpr scmp_datum_t kLow32 = 0xffffffffu;
 
@@ -122,7 +126,7 @@ std::expected<void, SandboxError> add_rule(scmp_filter_ctx filter, ArgumentRule 
         if (auto added = allow_for_self(filter, syscall, 0, self, "the scheduler"); !added) return added;
       // getpriority(PRIO_PROCESS, 0 or self) and ioprio_get(IOPRIO_WHO_PROCESS, 0 or self).
       constexpr std::array<std::pair<int, int>, 2> kWhich{
-          {{SYS_getpriority, PRIO_PROCESS}, {SYS_ioprio_get, IOPRIO_WHO_PROCESS}}};
+          {{SYS_getpriority, PRIO_PROCESS}, {SYS_ioprio_get, kIoprioWhoProcess}}};
       for (auto [syscall, which] : kWhich)
         for (scmp_datum_t who : {static_cast<scmp_datum_t>(self), scmp_datum_t{0}}) {
           const std::array<scmp_arg_cmp, 2> conditions{

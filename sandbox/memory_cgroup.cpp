@@ -356,6 +356,18 @@ std::expected<void, CgroupError> SessionCgroup::remove() const {
   return {};
 }
 
+namespace {
+// The inode number of this process's pid namespace ("pid:[4026531836]" -> "4026531836").
+std::expected<std::string, CgroupError> own_pid_namespace() {
+  std::error_code ec;
+  const std::string link = fs::read_symlink("/proc/self/ns/pid", ec).string();
+  const auto open = link.find('['), close = link.find(']');
+  if (ec || open == std::string::npos || close == std::string::npos || close <= open + 1)
+    return std::unexpected(error(CgroupErrorKind::io, "cannot read /proc/self/ns/pid to name a cgroup; mount /proc"));
+  return link.substr(open + 1, close - open - 1);
+}
+}  // namespace
+
 std::expected<std::string, CgroupError> budget_name_for(pid_t pid) {
   auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
   if (!stat)
@@ -367,13 +379,20 @@ std::expected<std::string, CgroupError> budget_name_for(pid_t pid) {
     return std::unexpected(error(CgroupErrorKind::invalid, "malformed /proc/" + std::to_string(pid) + "/stat"));
   std::istringstream fields(stat->substr(close + 1));
   std::string field;
+  // The pid namespace too: a pid means nothing outside its namespace, and servers in
+  // different ones (`unshare --pid`, a container sharing the host's cgroups) share one
+  // cgroup tree, where each would otherwise take the other's live budgets for stale.
+  const auto ns = own_pid_namespace();
+  if (!ns) return std::unexpected(ns.error());
   for (int index = 3; index <= 22 && fields >> field; ++index)
-    if (index == 22) return std::string(kBudgetPrefix) + std::to_string(pid) + "-" + field;
+    if (index == 22) return std::string(kBudgetPrefix) + std::to_string(pid) + "-" + field + "-" + *ns;
   return std::unexpected(error(CgroupErrorKind::invalid, "malformed /proc/" + std::to_string(pid) + "/stat"));
 }
 
 std::expected<int, CgroupError> remove_stale_budgets(const CgroupLayout& layout) {
   int removed = 0;
+  const auto own_namespace = own_pid_namespace();
+  if (!own_namespace) return std::unexpected(own_namespace.error());
   std::vector<fs::path> bases{layout.memory_base};
   if (layout.pids_base) bases.push_back(*layout.pids_base);
   for (const auto& base : bases) {
@@ -385,13 +404,17 @@ std::expected<int, CgroupError> remove_stale_budgets(const CgroupLayout& layout)
       if (!name.starts_with(kBudgetPrefix)) continue;
       std::string owner = name;
       if (owner.ends_with(kServerLeafSuffix)) owner.resize(owner.size() - kServerLeafSuffix.size());
-      // vivarium-<digits>-<digits>, nothing else.
+      // vivarium-<pid>-<start>-<pid namespace>, all digits, nothing else; and only this
+      // namespace's: another's pids cannot be looked up here (its owner may well run).
       const std::string_view rest = std::string_view(owner).substr(kBudgetPrefix.size());
       const auto dash = rest.find('-');
+      const auto last = rest.rfind('-');
       const auto digits = [](std::string_view text) {
         return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
       };
-      if (dash == std::string_view::npos || !digits(rest.substr(0, dash)) || !digits(rest.substr(dash + 1))) continue;
+      if (dash == std::string_view::npos || last == dash || !digits(rest.substr(0, dash)) ||
+          !digits(rest.substr(dash + 1, last - dash - 1)) || rest.substr(last + 1) != *own_namespace)
+        continue;
       pid_t pid = 0;
       std::from_chars(rest.data(), rest.data() + dash, pid);
       auto live = budget_name_for(pid);

@@ -12,7 +12,7 @@ fi
 for script in scripts/*.sh bench/*.sh .ci/run tests/docs/*.sh; do
   bash -n "$script" || { echo "lint: $script has a shell syntax error" >&2; status=1; }
 done
-for program in bench/*.py engine/py/*.py tests/http/*.py tests/packages/*.py tests/py/*.py; do
+for program in bench/*.py engine/py/*.py tests/http/*.py tests/deploy/*.py tests/packages/*.py tests/py/*.py; do
   python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$program" \
     || { echo "lint: $program has a Python syntax error" >&2; status=1; }
 done

@@ -29,6 +29,8 @@ packages=(
   # GET /metrics renders with prometheus-cpp; tests/metrics runs a real Prometheus and
   # promtool (its service is never started: see the install below)
   prometheus-cpp-dev prometheus
+  # tests/deploy/nginx_test.py runs its own nginx (3 instances behind deploy/nginx/vivarium.conf)
+  nginx
   # libnode108's own runtime dependencies (it is unpacked by hand, so apt does not
   # pull them in for us)
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
@@ -49,7 +51,7 @@ apt_update_once() {
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"
-  # Packages with a service (prometheus) must not start it: tests start their own on free
+  # Packages with a service (prometheus, nginx) must not start it: tests start their own on free
   # ports. A policy-rc.d that exits 101 forbids it during the install, and goes after
   # (unless it was there before).
   policy=/usr/sbin/policy-rc.d

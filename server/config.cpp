@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -100,6 +102,9 @@ const std::vector<SettingInfo>& server_settings() {
        "429 with Retry-After (0: no limit)"},
       {"RATE_BURST", "--rate-burst", "N", "40",
        "Requests one API key or client address may make at once, above the rate"},
+      {"INSTANCE_ID", "--instance-id", "ID", "none",
+       "This instance's name behind a load balancer (1-32 of [A-Za-z0-9_-]): replies carry it in X-Vivarium-Instance "
+       "and MCP session ids start with mcp-ID., so a proxy can route on them (deploy/nginx/vivarium.conf)"},
   };
   return settings;
 }
@@ -297,6 +302,16 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
                                (low == 0 ? "1 (or 0: no limit)" : "1") + " to 1000000000");
       *target = value;
     }
+  }
+  if (auto instance = get("INSTANCE_ID"); instance && !instance->empty()) {
+    // No dot: it ends the instance in an MCP session id (mcp-ID.hex), where nginx finds it.
+    const bool valid = instance->size() <= 32 && std::ranges::all_of(*instance, [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                       });
+    if (!valid)
+      return std::unexpected("INSTANCE_ID='" + *instance +
+                             "': expected 1-32 letters, digits, '_' or '-', e.g. vivarium-0");
+    config.instance_id = *instance;
   }
   return config;
 }

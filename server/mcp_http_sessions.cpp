@@ -8,7 +8,7 @@
 
 namespace vivarium::server::mcp {
 
-std::string new_session_id() {
+std::string new_session_id(std::string_view instance) {
   std::array<unsigned char, 16> bytes{};
   std::size_t filled = 0;
   while (filled < bytes.size()) {
@@ -19,7 +19,10 @@ std::string new_session_id() {
     }
     filled += static_cast<std::size_t>(n);
   }
+  // With an instance, "mcp-ID." first: a load balancer routes a session's requests back
+  // to the instance that holds it from the id alone (deploy/nginx/vivarium.conf).
   std::string id = "mcp-";
+  if (!instance.empty()) id.append(instance).append(".");
   char hex[3];
   for (unsigned char byte : bytes) {
     std::snprintf(hex, sizeof hex, "%02x", byte);
@@ -34,7 +37,7 @@ bool HttpSession::ended() const {
 }
 
 std::expected<std::shared_ptr<HttpSession>, std::string> HttpSessions::create() {
-  auto id = new_session_id();
+  auto id = new_session_id(instance_);
   auto acquired = service_.registry().acquire(id);
   if (!acquired)
     return std::unexpected(

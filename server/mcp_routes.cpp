@@ -54,7 +54,8 @@ class McpEndpoint {
   McpEndpoint(const RouteContext& context)
       : config_(context.config),
         sessions_(context.sessions,
-                  SessionOptions{{config_.max_output_size, config_.execution_timeout}, VIVARIUM_VERSION}) {}
+                  SessionOptions{{config_.max_output_size, config_.execution_timeout}, VIVARIUM_VERSION},
+                  config_.instance_id) {}
 
   void post(const httplib::Request& request, httplib::Response& response, const httplib::ContentReader& reader);
   void remove(const httplib::Request& request, httplib::Response& response);

@@ -107,6 +107,8 @@ void Server::install_routes() {
   // httplib writes headers and body separately: without TCP_NODELAY every response on a
   // kept-alive connection waits ~40 ms for Nagle's algorithm and delayed ACKs.
   http_.set_tcp_nodelay(true);
+  // Which instance answered, behind a load balancer (INSTANCE_ID): on every reply.
+  if (!config_.instance_id.empty()) http_.set_default_headers({{"X-Vivarium-Instance", config_.instance_id}});
 
   // httplib runs this for every reply it writes, after the handler, the pre-routing gate
   // or the error handler, and before the headers go out (streams included).

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "log/logger.h"
@@ -63,7 +64,8 @@ std::expected<void, std::string> Zygote::start() {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
     return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
   // What to boot travels in the first frame on the control socket (ZygoteBoot), not argv.
-  std::vector<std::string> args = {options_.executable.string(), "__zygote"};
+  // Its own pid, for the zygote's "is my parent still there" check (zygote_main.cpp).
+  std::vector<std::string> args = {options_.executable.string(), "__zygote", "--parent", std::to_string(::getpid())};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -63,12 +63,15 @@ constexpr const char* kFakeSessionVariable = "VIVARIUM_TEST_FAKE_SESSION";
 
 }  // namespace
 
-int zygote_main(int control_fd) {
+int zygote_main(int control_fd, pid_t expected_parent) {
   // While it boots (seconds) it reads nothing, so it dies with the thread that spawned
   // it, which waits in Zygote::start() for the readiness report. A server that is
-  // already gone leaves nothing to serve.
+  // already gone leaves nothing to serve: if it died before the prctl, the zygote has
+  // been re-parented already. Compared with the spawner's pid, not with 1: a server that
+  // is PID 1 (a container with no --init) is a live parent whose pid is 1, and an orphan
+  // may be adopted by a subreaper other than 1.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() == 1) return 1;
+  if (expected_parent > 0 && ::getppid() != expected_parent) return 1;
   // A zygote restarted after a crash is spawned while the server listens and holds
   // client connections: it must hold none of them (they would keep a client's
   // connection, or the port after the server died).

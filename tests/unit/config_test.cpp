@@ -121,3 +121,15 @@ TEST(ResolveConfig, AuthAndQuotaSettingsAreChecked) {
   EXPECT_EQ(resolve_config({{"METRICS_PUBLIC", "maybe"}}, {}, {}).error(),
             "METRICS_PUBLIC='maybe': expected 1, true, yes or on (or 0, false, no, off)");
 }
+
+TEST(ResolveConfig, InstanceIdIsAShortNameWithoutDots) {
+  const auto config = resolve_config({{"INSTANCE_ID", "vivarium-0"}}, {}, {});
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->instance_id, "vivarium-0");
+  EXPECT_EQ(resolve_config({}, {}, {})->instance_id, "");
+  for (const char* bad : {"a.b", "a b", "x/y", "0123456789012345678901234567890123"}) {
+    const auto refused = resolve_config({}, {{"INSTANCE_ID", bad}}, {});
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().find("INSTANCE_ID"), std::string::npos) << refused.error();
+  }
+}

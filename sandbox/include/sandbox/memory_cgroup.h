@@ -136,10 +136,11 @@ class MemoryBudget {
   std::uint64_t budget_bytes_ = 0;
 };
 
-// Removes every vivarium-<pid>-<start> parent below the layout's bases whose owner is gone:
-// no process <pid>, or one with another start time (the pid was reused). Their processes
-// are killed first. Returns how many parents were removed. A name that does not match is
-// never touched, nor is a live owner's parent.
+// Removes every vivarium-<pid>-<start>-<pidns> parent below the layout's bases, of this
+// process's pid namespace, whose owner is gone: no process <pid>, or one with another
+// start time (the pid was reused). Their processes are killed first. Returns how many
+// parents were removed. A name that does not match (another pid namespace's, an older
+// format) is never touched, nor is a live owner's parent.
 std::expected<int, CgroupError> remove_stale_budgets(const CgroupLayout& layout);
 
 // Moves the calling process into the cgroup whose cgroup.procs file this is, with
@@ -147,7 +148,8 @@ std::expected<int, CgroupError> remove_stale_budgets(const CgroupLayout& layout)
 // before fork). The error is an errno.
 std::expected<void, int> enter_cgroup(const char* procs_file) noexcept;
 
-// "vivarium-<pid>-<start>" for a live pid (its start time from /proc/<pid>/stat).
+// "vivarium-<pid>-<start>-<pidns>" for a live pid of this pid namespace (its start time
+// from /proc/<pid>/stat, the namespace's inode from /proc/self/ns/pid).
 std::expected<std::string, CgroupError> budget_name_for(pid_t pid);
 
 }  // namespace vivarium::sandbox

@@ -64,6 +64,9 @@ struct ServerConfig {
   int max_executions_per_key = 4;  // per key, or per client address without keys
   double rate_limit = 20;          // requests per second, per key or client address
   double rate_burst = 40;
+  // INSTANCE_ID: names this instance behind a load balancer (X-Vivarium-Instance, and the
+  // prefix of MCP session ids); empty: none.
+  std::string instance_id;
 };
 
 // One setting: its environment name (also the key used in .env), what --help shows.

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "server/mcp_session.h"
 #include "sessions/session_service.h"
@@ -26,8 +27,9 @@ struct HttpSession {
 
 class HttpSessions {
  public:
-  HttpSessions(sessions::SessionService& service, SessionOptions options)
-      : service_(service), options_(std::move(options)) {}
+  // `instance` (INSTANCE_ID, may be empty) prefixes the ids it makes.
+  HttpSessions(sessions::SessionService& service, SessionOptions options, std::string instance = {})
+      : service_(service), options_(std::move(options)), instance_(std::move(instance)) {}
 
   // A new session, or the sentence for a client when the registry is full.
   std::expected<std::shared_ptr<HttpSession>, std::string> create();
@@ -39,11 +41,13 @@ class HttpSessions {
  private:
   sessions::SessionService& service_;
   const SessionOptions options_;
+  const std::string instance_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<HttpSession>> sessions_;
 };
 
-// 32 hex digits from the kernel's random source, prefixed with "mcp-".
-std::string new_session_id();
+// 32 hex digits from the kernel's random source, prefixed with "mcp-" (and "INSTANCE."
+// after it when an instance id is given: "mcp-vivarium-0.3f2a...").
+std::string new_session_id(std::string_view instance = {});
 
 }  // namespace vivarium::server::mcp

@@ -4,8 +4,11 @@
 // server's side is zygote.h.
 #pragma once
 
+#include <sys/types.h>
+
 namespace vivarium::sessions {
 
-int zygote_main(int control_fd);
+// `expected_parent` is the pid of the server that spawned it (0: unknown, not checked).
+int zygote_main(int control_fd, pid_t expected_parent);
 
 }  // namespace vivarium::sessions
