@@ -91,7 +91,7 @@ def main():
     print(f"\npackage costs, preload: {described}")
     print(f"  {'metric':<44} {'none':>10} {'preloaded':>12} {'cost':>10}")
     row("run -c pass, median wall time", run_without, run_with, "ms", 1000)
-    row("serve: start until /health answers", without["ready"], with_preload["ready"], "ms", 1000)
+    row("serve: start until /ready answers 200", without["ready"], with_preload["ready"], "ms", 1000)
     row("serve: new session + first exec, p50", without["new"], with_preload["new"], "ms", 1000)
     mib = 1 / 2**20
     row("serve: PSS per idle session", without["memory"]["per_session"], with_preload["memory"]["per_session"],

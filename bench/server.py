@@ -113,8 +113,8 @@ class Server:
         self.stderr_tail = deque(maxlen=30)
 
     def start(self, timeout=180.0):
-        """Start on a free port and wait for /health. vivarium at LOG_LEVEL=warn
-        prints no "listening on" line, so readiness is /health answering; a lost
+        """Start on a free port and wait for /ready (/health for the baseline). vivarium at
+        LOG_LEVEL=warn prints no "listening on" line, so readiness is asked; a lost
         race for the port shows as an early exit, and we try another one."""
         for _ in range(3):
             self.port = free_port()
@@ -142,7 +142,10 @@ class Server:
                 return False
             try:
                 with Client(self.port, timeout=1.0) as client:
-                    if client.request("GET", "/health")[0] == 200:
+                    # vivarium opens its port while it boots and says so on /ready (503
+                    # until it can run code); the Node baseline has only /health.
+                    status = client.request("GET", "/ready")[0]
+                    if status == 200 or (status == 404 and client.request("GET", "/health")[0] == 200):
                         return True
             except OSError:
                 pass

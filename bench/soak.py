@@ -100,14 +100,14 @@ def start_server(binary, port):
         if server.poll() is not None:
             raise SystemExit(f"vivarium serve exited with {server.returncode}:\n" + "\n".join(lines))
         try:
-            status, _ = request(port, "GET", "/health", timeout=2)
+            status, _ = request(port, "GET", "/ready", timeout=2)  # 503 while the zygote boots
             if status == 200:
                 return server
         except OSError:
             pass
         time.sleep(0.2)
     server.kill()
-    raise SystemExit("vivarium serve did not answer /health within 180 s")
+    raise SystemExit("vivarium serve was not ready (GET /ready) within 180 s")
 
 
 def request(port, method, path, body=None, timeout=REQUEST_TIMEOUT):

@@ -6,23 +6,12 @@
 #include <sstream>
 
 #include "server/auth_scope.h"
+#include "server/http_body.h"
 
 namespace vivarium::server {
 namespace {
 
 using HandlerResponse = httplib::Server::HandlerResponse;
-
-HandlerResponse refuse(const httplib::Request& request, httplib::Response& response, int status, const char* type,
-                       const std::string& message) {
-  response.status = status;
-  response.set_content(nlohmann::json{{"success", false}, {"error", {{"type", type}, {"message", message}}}}.dump(),
-                       "application/json");
-  // A body left unread would be taken for the next request: end the connection then.
-  const std::string length = request.get_header_value("Content-Length");
-  if (request.has_header("Transfer-Encoding") || (!length.empty() && length != "0"))
-    GuardedHttpServer::close_after_response();
-  return HandlerResponse::Handled;
-}
 
 std::string number(double value) {
   std::ostringstream out;
@@ -82,11 +71,6 @@ AuthGate::AuthGate(const ServerConfig& config, std::vector<ApiKey> keys, std::ve
       proxies_(std::move(proxies)),
       limiter_(RateLimits{config.rate_limit, config.rate_burst, config.max_executions_per_key, 10000}) {}
 
-void AuthGate::install(GuardedHttpServer& http) {
-  http.set_request_gate([this](const httplib::Request& request, httplib::Response& response,
-                               std::shared_ptr<void>& hold) { return check(request, response, hold); });
-}
-
 std::expected<std::size_t, std::string> AuthGate::reload() {
   if (!config_.api_keys_file) return std::unexpected("no API key file is configured (--api-keys); nothing to reload");
   auto read = read_api_keys(*config_.api_keys_file);
@@ -107,14 +91,14 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
     const std::string token = bearer_token(request);
     if (token.empty()) {
       response.set_header("WWW-Authenticate", R"(Bearer realm="vivarium")");
-      return refuse(request, response, 401, "unauthorized",
-                    "this server needs an API key: send the header Authorization: Bearer KEY");
+      return refuse_before_routing(request, response, 401, "unauthorized",
+                                   "this server needs an API key: send the header Authorization: Bearer KEY");
     }
     auto name = keys_.match(token);
     if (!name) {
       response.set_header("WWW-Authenticate", R"(Bearer realm="vivarium", error="invalid_token")");
-      return refuse(request, response, 401, "unauthorized",
-                    "the API key is not valid here; check it against the key file");
+      return refuse_before_routing(request, response, 401, "unauthorized",
+                                   "the API key is not valid here; check it against the key file");
     }
     caller = "key " + *name;
     set_current_key(*name);
@@ -132,9 +116,10 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
   if (!rate.allowed) {
     set_current_key({});
     response.set_header("Retry-After", std::to_string(rate.retry_after_seconds));
-    return refuse(request, response, 429, "rate_limit",
-                  "more than " + number(config_.rate_burst) + " requests at once or " + number(config_.rate_limit) +
-                      " a second; retry after " + std::to_string(rate.retry_after_seconds) + " s");
+    return refuse_before_routing(request, response, 429, "rate_limit",
+                                 "more than " + number(config_.rate_burst) + " requests at once or " +
+                                     number(config_.rate_limit) + " a second; retry after " +
+                                     std::to_string(rate.retry_after_seconds) + " s");
   }
   auto state = std::make_shared<RequestHold>();
   if (is_execution(request)) {
@@ -142,9 +127,10 @@ HandlerResponse AuthGate::check(const httplib::Request& request, httplib::Respon
     if (!state->execution) {
       set_current_key({});
       response.set_header("Retry-After", "1");
-      return refuse(request, response, 429, "rate_limit",
-                    std::to_string(config_.max_executions_per_key) +
-                        " executions are already in flight for this caller; retry once one has finished");
+      return refuse_before_routing(
+          request, response, 429, "rate_limit",
+          std::to_string(config_.max_executions_per_key) +
+              " executions are already in flight for this caller; retry once one has finished");
     }
   }
   set_execution_slot(&state->execution);

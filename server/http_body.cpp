@@ -49,4 +49,13 @@ void never_compress(const httplib::Request& request) {
   const_cast<httplib::Request&>(request).headers.erase("Accept-Encoding");
 }
 
+httplib::Server::HandlerResponse refuse_before_routing(const httplib::Request& request, httplib::Response& response,
+                                                       int status, const char* type, const std::string& message) {
+  reply(response, status, error_body(type, message));
+  const std::string length = request.get_header_value("Content-Length");
+  if (request.has_header("Transfer-Encoding") || (!length.empty() && length != "0"))
+    GuardedHttpServer::close_after_response();
+  return httplib::Server::HandlerResponse::Handled;
+}
+
 }  // namespace vivarium::server

@@ -152,7 +152,18 @@ void Server::install_routes() {
       reply(response, response.status, error_body("validation", "malformed HTTP request"));
   });
 
-  gate_->install(http_);
+  // The port opens before the zygote has booted (seconds), so that GET /ready can say
+  // "booting": until then only what needs no session is answered.
+  http_.set_request_gate(
+      [this](const httplib::Request& request, httplib::Response& response, std::shared_ptr<void>& hold) {
+        if (readiness_ == Readiness::booting && request.path != "/health" && request.path != "/ready" &&
+            request.path != "/openapi.json" && request.path != "/metrics") {
+          response.set_header("Retry-After", "1");
+          return refuse_before_routing(request, response, 503, "unavailable",
+                                       "the server is starting (its Python zygote is booting); retry in a second");
+        }
+        return gate_->check(request, response, hold);
+      });
   const RouteContext context{http_, service_, config_};
   install_exec_routes(context);
   install_session_routes(context);
@@ -214,16 +225,6 @@ int Server::run() {
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
   ::signal(SIGPIPE, SIG_IGN);
 
-  if (auto started = service_.start(); !started) {
-    log::error(started.error());
-    return 1;
-  }
-  if (auto warning = missing_packages_warning(service_.missing_preloads(), setup_.packages_dir); !warning.empty())
-    log::warn(warning);
-  if (auto warning = skipped_wheels_warning(setup_.skipped_wheels, setup_.wheels_dir); !warning.empty())
-    log::warn(warning);
-
-  readiness_ = Readiness::ready;
   install_routes();
   raise_descriptor_limit(config_.max_connections);
   int port = config_.port;
@@ -238,8 +239,29 @@ int Server::run() {
     return 1;
   }
   if (!http_.prepare_listening_socket()) log::warn("could not widen the listen backlog: bursts may be refused");
+  // Served while the zygote boots: GET /ready says 503 "booting", the rest of the API 503
+  // `unavailable` (the request gate above).
+  std::thread http_thread([this] { http_.listen_after_bind(); });  // returns after stop()
+  // stop() is a no-op until the loop runs: wait for it, so a failed boot can end it.
+  while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto stop_http = [&] {
+    http_.stop();
+    http_thread.join();
+  };
+  if (auto started = service_.start(); !started) {
+    log::error(started.error());
+    stop_http();
+    return 1;
+  }
+  if (auto warning = missing_packages_warning(service_.missing_preloads(), setup_.packages_dir); !warning.empty())
+    log::warn(warning);
+  if (auto warning = skipped_wheels_warning(setup_.skipped_wheels, setup_.wheels_dir); !warning.empty())
+    log::warn(warning);
+  readiness_ = Readiness::ready;
+
   // Said at every log level: what it enforces, then how to reach it. "listening" comes
-  // last, because whoever waits for it (a test, a supervisor) reads the log up to it.
+  // last, once code can run, because whoever waits for it (a test, a supervisor) reads
+  // the log up to it.
   log::always("limits: " + describe(config_));
   log::always(gate_->has_keys()
                   ? "authentication: API keys from " + config_.api_keys_file->string() + " (SIGHUP rereads it)"
@@ -248,7 +270,7 @@ int Server::run() {
 
   std::thread signal_thread([this, signals] { handle_signals(signals); });
   std::thread background([this] { shutdown_watch(); });
-  http_.listen_after_bind();  // returns after stop(), once in-flight handlers finished
+  http_thread.join();  // listen_after_bind returns after stop(), once in-flight handlers finished
 
   {
     std::lock_guard lock(stop_mutex_);

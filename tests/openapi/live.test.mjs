@@ -90,7 +90,7 @@ const notExercised = {
   'interruptSession 500': 'a server fault',
   'terrariumRun 409': 'a session deleted while its request waits: a race, covered by terrarium_client',
   'terrariumRun 500': 'the zygote failing to fork, or a server fault',
-  'ready 503': 'only while the zygote boots or the server stops: covered by the C++ test of /ready',
+  'ready 503': 'only while the zygote boots or the server stops: covered by metrics_ready_while_booting and ServeReady',
 };
 
 function startServe(extra) {

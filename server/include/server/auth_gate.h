@@ -20,15 +20,16 @@ class AuthGate {
  public:
   // Reads the key file, if one is configured; its error names the file and the line.
   static std::expected<std::unique_ptr<AuthGate>, std::string> create(const ServerConfig& config);
-  void install(GuardedHttpServer& http);
+  // The request gate (GuardedHttpServer::set_request_gate): 401, 429, or on to the route
+  // with the caller's key held in `hold`.
+  httplib::Server::HandlerResponse check(const httplib::Request& request, httplib::Response& response,
+                                         std::shared_ptr<void>& hold);
   // SIGHUP: rereads the key file. A bad file keeps the keys in force; the error says why.
   std::expected<std::size_t, std::string> reload();
   bool has_keys() const { return config_.api_keys_file.has_value(); }
 
  private:
   AuthGate(const ServerConfig& config, std::vector<ApiKey> keys, std::vector<Cidr> proxies);
-  httplib::Server::HandlerResponse check(const httplib::Request& request, httplib::Response& response,
-                                         std::shared_ptr<void>& hold);
 
   const ServerConfig& config_;
   KeyRing keys_;

@@ -25,6 +25,12 @@ std::expected<std::string, std::string> read_body(const httplib::ContentReader& 
 std::optional<std::string> read_body_or_reply(const httplib::ContentReader& reader, httplib::Response& response,
                                               std::uint64_t limit);
 
+// A refusal made before routing (a pre-routing gate): the API's error body, and the
+// connection ends after it when the request's body was left unread (it would be taken for
+// the next request). Returns Handled.
+httplib::Server::HandlerResponse refuse_before_routing(const httplib::Request& request, httplib::Response& response,
+                                                       int status, const char* type, const std::string& message);
+
 // cpp-httplib 0.11.4 compresses every text/* response the client accepts compressed,
 // text/event-stream included, and its compressor holds data back until the end: the
 // events would arrive all at once. Call before answering with a stream.
