@@ -53,8 +53,12 @@ httplib::Server::HandlerResponse refuse_before_routing(const httplib::Request& r
                                                        int status, const char* type, const std::string& message) {
   reply(response, status, error_body(type, message));
   const std::string length = request.get_header_value("Content-Length");
-  if (request.has_header("Transfer-Encoding") || (!length.empty() && length != "0"))
+  if (request.has_header("Transfer-Encoding") || (!length.empty() && length != "0")) {
+    // Said in the reply too: a client that reuses its connections (fetch, requests)
+    // would otherwise send its next request into the closing socket and see a reset.
     GuardedHttpServer::close_after_response();
+    response.set_header("Connection", "close");
+  }
   return httplib::Server::HandlerResponse::Handled;
 }
 
