@@ -108,7 +108,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # file mounted read-only.
 keys_dir="$(mktemp -d /var/tmp/vivarium-keys.XXXXXX)"
 trap 'rm -rf "$context" "$keys_dir"; podman --runtime runc rm -f -t 5 "$name" >/dev/null 2>&1 || true' EXIT
-made=$("${podman[@]}" run --rm "$image" keys new container-test 2>/dev/null)
+made=$("${podman[@]}" run --rm --ulimit nofile=16384:16384 --ulimit nproc=8192:8192 "$image" keys new container-test 2>/dev/null)
 key=$(echo "$made" | sed -n 's/^key: *//p')
 echo "$made" | sed -n 's/^line: *//p' >"$keys_dir/keys"
 [ -n "$key" ] && [ -s "$keys_dir/keys" ] || die "keys new printed no key and line: $made"
@@ -137,8 +137,9 @@ echo "$reply" | grep -q '"std_out":"42 emscripten\\n"' || die "unexpected reply 
 pid1=$("${podman[@]}" inspect -f '{{.State.Pid}}' "$name")
 log "serve is PID 1 in the container (host pid $pid1): $(grep -E '^NSpid' "/proc/$pid1/status" | tr -s '\t ' ' ')"
 session_pid=""
-for p in $(ps -o pid= --ppid "$(ps -o pid= --ppid "$pid1" | head -1)"); do session_pid=$p; done
-[ -n "$session_pid" ] || die "no session process found under the zygote"
+zygote_pid=$(pgrep -P "$pid1" -x vivarium-zyg | head -1 || true)
+[ -n "$zygote_pid" ] && session_pid=$(pgrep -P "$zygote_pid" | tail -1 || true)
+[ -n "$session_pid" ] || die "no session process found under the zygote: $(ps -o pid,ppid,comm --ppid "$pid1" || true)"
 status=$(grep -E '^(Name|Seccomp|NoNewPrivs|Uid|CapEff):' "/proc/$session_pid/status" | tr -s '\t' ' ')
 log "session process $session_pid: $(echo "$status" | tr '\n' ';')"
 echo "$status" | grep -q '^Seccomp: 2$' || die "the session process is not under a seccomp filter"
