@@ -153,15 +153,14 @@ void Server::install_routes() {
   });
 
   // The port opens before the zygote has booted (seconds), so that GET /ready can say
-  // "booting": until then only what needs no session is answered.
+  // "booting". A request that needs a session waits for the boot (as a first request to a
+  // slow server would), so that a client that polled /health, as the original vivarium's
+  // clients do, is not refused.
   http_.set_request_gate(
       [this](const httplib::Request& request, httplib::Response& response, std::shared_ptr<void>& hold) {
-        if (readiness_ == Readiness::booting && request.path != "/health" && request.path != "/ready" &&
-            request.path != "/openapi.json" && request.path != "/metrics") {
-          response.set_header("Retry-After", "1");
-          return refuse_before_routing(request, response, 503, "unavailable",
-                                       "the server is starting (its Python zygote is booting); retry in a second");
-        }
+        if (request.path != "/health" && request.path != "/ready" && request.path != "/openapi.json" &&
+            request.path != "/metrics")
+          readiness_.wait(Readiness::booting);  // notified once booted, or when the boot failed
         return gate_->check(request, response, hold);
       });
   const RouteContext context{http_, service_, config_};
@@ -239,8 +238,8 @@ int Server::run() {
     return 1;
   }
   if (!http_.prepare_listening_socket()) log::warn("could not widen the listen backlog: bursts may be refused");
-  // Served while the zygote boots: GET /ready says 503 "booting", the rest of the API 503
-  // `unavailable` (the request gate above).
+  // Served while the zygote boots: GET /ready says 503 "booting", the rest of the API waits
+  // for the boot (the request gate above).
   std::thread http_thread([this] { http_.listen_after_bind(); });  // returns after stop()
   // stop() is a no-op until the loop runs: wait for it, so a failed boot can end it.
   while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -250,6 +249,9 @@ int Server::run() {
   };
   if (auto started = service_.start(); !started) {
     log::error(started.error());
+    service_.executor().refuse_new();  // the requests that waited get 503 unavailable
+    readiness_ = Readiness::stopping;
+    readiness_.notify_all();
     stop_http();
     return 1;
   }
@@ -258,6 +260,7 @@ int Server::run() {
   if (auto warning = skipped_wheels_warning(setup_.skipped_wheels, setup_.wheels_dir); !warning.empty())
     log::warn(warning);
   readiness_ = Readiness::ready;
+  readiness_.notify_all();
 
   // Said at every log level: what it enforces, then how to reach it. "listening" comes
   // last, once code can run, because whoever waits for it (a test, a supervisor) reads
