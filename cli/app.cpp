@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/daemon_command.h"
 #include "cli/exit_status.h"
 #include "cli/keys_command.h"
 #include "cli/mcp_command.h"
@@ -16,14 +17,16 @@
 #include "cli/sandbox_check_command.h"
 #include "cli/serve_command.h"
 #include "engine/assets.h"
-#include "engine/runtime.h"
+#include "runner/engine_library.h"
 
 namespace vivarium::cli {
 namespace {
 
+// V8's version is the engine library's: loaded for --version only.
 std::string version_text() {
+  auto engine = runner::load_engine_library();
   return std::string("vivarium ") + VIVARIUM_VERSION + "\nPyodide " + engine::kPyodideVersion + "\nPython " +
-         engine::kPythonVersion + "\nV8 " + engine::Runtime::v8_version();
+         engine::kPythonVersion + "\nV8 " + (engine ? (*engine)->v8_version() : "unknown: " + engine.error());
 }
 
 template <typename Parser>
@@ -46,13 +49,21 @@ Exit status:
   2    usage error: bad flag, missing or unreadable script or --file
   3    the program hit the memory limit (MemoryError)
   124  the program ran past --timeout
-  125  vivarium itself failed (assets missing or corrupt, engine error)
+  125  vivarium itself failed (assets missing or corrupt, engine error, the warm zygote
+       was killed while the program ran)
+  130  Ctrl-C: the program did not catch KeyboardInterrupt (as python3)
 
 Environment:
   VIVARIUM_ASSETS     the Pyodide bundle folder (like --assets)
   VIVARIUM_CACHE_DIR  where compiled code caches are kept (like --cache-dir)
   VIVARIUM_PACKAGES_DIR  the package folder (like --packages-dir)
   VIVARIUM_WHEELS_DIR    the folder of pure-Python wheels (like --wheels-dir)
+  VIVARIUM_NO_DAEMON     1: like --no-daemon
+  VIVARIUM_DAEMON_IDLE   seconds a warm zygote waits for the next run before it exits (600)
+
+Warm zygote: a run hands the program to the user's warm zygote for its configuration,
+and starts one (detached) when there is none, so that the next run starts in a few
+milliseconds. `vivarium daemon status` and `vivarium daemon stop` show and end them.
 
 Examples:
   vivarium run script.py arg1 arg2
@@ -112,6 +123,9 @@ void add_run_command(CLI::App& app, RunOptions& options, std::vector<std::string
       ->type_name("FIRST-LAST");
   run->add_flag("--verbose", options.verbose,
                 "Say on stderr which layers of the process wall are active, and why any is missing");
+  run->add_flag("--no-daemon", options.no_daemon,
+                "Boot Python in this process tree instead of using (or starting) a warm zygote: for a single "
+                "run where no process may outlive the command. Default: $VIVARIUM_NO_DAEMON=1, else off");
 }
 
 // A process started with stdin, stdout or stderr closed would hand those numbers to the
@@ -133,7 +147,8 @@ void ensure_standard_descriptors() {
 int run_main(int argc, char** argv) {
   ensure_standard_descriptors();
   CLI::App app{"vivarium: run untrusted Python safely and fast (CPython on Pyodide in an embedded V8)", "vivarium"};
-  app.set_version_flag("--version", version_text(), "Print the versions of vivarium, Pyodide, Python and V8");
+  app.set_version_flag("--version", std::function<std::string()>(version_text),
+                       "Print the versions of vivarium, Pyodide, Python and V8");
   app.require_subcommand(1);
   app.failure_message([](const CLI::App* failed, const CLI::Error& error) {
     std::string help = failed->get_parent() ? "vivarium " + failed->get_name() + " --help" : "vivarium --help";
@@ -154,7 +169,10 @@ int run_main(int argc, char** argv) {
   add_sandbox_check_command(app, sandbox_check_options);
   KeysOptions keys_options;
   add_keys_command(app, keys_options);
+  DaemonOptions daemon_options;
+  add_daemon_command(app, daemon_options);
   add_zygote_command(app);
+  add_run_host_command(app);
 
   try {
     app.parse(argc, argv);
@@ -184,6 +202,8 @@ int run_main(int argc, char** argv) {
       }
       run_options.sandbox_uids = *range;
     }
+    if (const char* no_daemon = std::getenv("VIVARIUM_NO_DAEMON"); no_daemon && std::string(no_daemon) == "1")
+      run_options.no_daemon = true;
     return run_command(run_options);
   }
   if (app.got_subcommand("serve")) return serve_command(serve_flags);
@@ -191,7 +211,9 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand("packages")) return packages_command(packages_options);
   if (app.got_subcommand("sandbox-check")) return sandbox_check_command(sandbox_check_options);
   if (app.got_subcommand("keys")) return keys_command(keys_options);
+  if (app.got_subcommand("daemon")) return daemon_command(daemon_options);
   if (app.got_subcommand("__zygote")) return zygote_command();
+  if (app.got_subcommand("__run-host")) return run_host_command();
   return exit_status::usage;
 }
 

@@ -5,10 +5,11 @@
 
 #include "cli/exit_status.h"
 #include "packages/packages.h"
+#include "runner/engine_library.h"
+#include "runner/run_host.h"
 #include "server/config.h"
 #include "server/serve.h"
 #include "sessions/control_socket.h"
-#include "sessions/zygote_main.h"
 
 namespace vivarium::cli {
 
@@ -73,6 +74,29 @@ void add_zygote_command(CLI::App& app) {
   zygote->add_option("--parent", zygote_parent, "")->group("");
 }
 
-int zygote_command() { return sessions::zygote_main(sessions::kZygoteControlFd, zygote_parent); }
+namespace {
+// The engine library, loaded only in the processes that run Python.
+std::expected<const VivariumEngineEntryPoints*, int> engine_or_status() {
+  auto engine = runner::load_engine_library();
+  if (engine) return *engine;
+  std::cerr << "vivarium: " << engine.error() << "\n";
+  return std::unexpected(exit_status::internal);
+}
+}  // namespace
+
+int zygote_command() {
+  auto engine = engine_or_status();
+  return engine ? (*engine)->zygote_main(sessions::kZygoteControlFd, zygote_parent) : engine.error();
+}
+
+void add_run_host_command(CLI::App& app) {
+  // Internal: started by `vivarium run` (runner/run_host.h), never by hand; hidden.
+  app.add_subcommand("__run-host", "")->group("");
+}
+
+int run_host_command() {
+  auto engine = engine_or_status();
+  return engine ? (*engine)->run_host_main(runner::kRunHostBootFd) : engine.error();
+}
 
 }  // namespace vivarium::cli

@@ -70,9 +70,9 @@ _vivarium()
     fi
 
     local global_opts='--help -h --version'
-    # The internal __zygote subcommand is left out on purpose.
-    local subcommands='run serve mcp packages sandbox-check keys'
-    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids --verbose'
+    # The internal __zygote and __run-host subcommands are left out on purpose.
+    local subcommands='run serve mcp packages sandbox-check keys daemon'
+    local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids --verbose --no-daemon'
     local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload --mcp-allowed-origins --log-format --api-keys --allow-unauthenticated --metrics-public --trust-proxy --max-sessions-per-key --max-executions-per-key --rate-limit --rate-burst --instance-id'
     local mcp_opts='--help -h --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-body-size --max-output-size --max-output-files-size --max-output-files --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
     local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
@@ -231,6 +231,10 @@ _vivarium()
         keys)
             # keys new NAME: the name is the user's to choose.
             mapfile -t COMPREPLY < <(compgen -W "$keys_opts" -- "$cur")
+            ;;
+        daemon)
+            # daemon status | daemon stop
+            mapfile -t COMPREPLY < <(compgen -W "--help -h status stop" -- "$cur")
             ;;
         *)
             compopt -o default 2>/dev/null

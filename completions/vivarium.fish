@@ -73,6 +73,7 @@ complete -c vivarium -n __fish_use_subcommand -a mcp -d 'Serve MCP (Model Contex
 complete -c vivarium -n __fish_use_subcommand -a packages -d 'List the Pyodide packages of the package folder, and which ones serve preloads'
 complete -c vivarium -n __fish_use_subcommand -a sandbox-check -d 'Show which layers of the process wall this machine offers'
 complete -c vivarium -n __fish_use_subcommand -a keys -d 'Make API keys for the --api-keys file of serve'
+complete -c vivarium -n __fish_use_subcommand -a daemon -d 'Show or stop your warm zygotes for vivarium run'
 # (The internal __zygote subcommand is left out on purpose.)
 
 # vivarium run [OPTIONS] FILE|-|-c CODE [ARGS...]
@@ -91,6 +92,7 @@ complete -c vivarium -n $before -l preload -x -a '(__fish_complete_list , __viva
 complete -c vivarium -n $before -l cache-dir -x -a '(__fish_complete_directories)' -d 'Where compiled code caches are kept'
 complete -c vivarium -n $before -l sandbox-uids -x -d 'As root, the uid range the program switches to: FIRST-LAST [env VIVARIUM_SANDBOX_UIDS]'
 complete -c vivarium -n $before -l verbose -d 'Say on stderr which layers of the process wall are active'
+complete -c vivarium -n $before -l no-daemon -d 'Boot Python for this run only, without a warm zygote [env VIVARIUM_NO_DAEMON=1]'
 # The program (a script, or - for stdin) and its arguments: file names.
 complete -c vivarium -n '__fish_seen_subcommand_from run' -F
 
@@ -174,3 +176,9 @@ complete -c vivarium -n $sandbox_check -l sandbox-uids -x -d 'The uid range to t
 set -l keys '__vivarium_using_subcommand keys'
 complete -c vivarium -n $keys -s h -l help -d 'Print the help of keys and exit'
 complete -c vivarium -n "$keys; and not __fish_seen_subcommand_from new" -f -a new -d 'Print a fresh API key and the line to add to the key file'
+
+# vivarium daemon status | stop
+set -l daemon '__vivarium_using_subcommand daemon'
+complete -c vivarium -n $daemon -s h -l help -d 'Print the help of daemon and exit'
+complete -c vivarium -n "$daemon; and not __fish_seen_subcommand_from status stop" -f -a status -d 'List your warm zygotes'
+complete -c vivarium -n "$daemon; and not __fish_seen_subcommand_from status stop" -f -a stop -d 'Stop every warm zygote of yours'

@@ -1,6 +1,7 @@
 #include "sandbox/confine.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "sandbox/mount_namespace.h"
@@ -97,6 +98,9 @@ std::expected<std::vector<LayerStatus>, SandboxError> confine(const ConfineOptio
                     landlock->signals_scoped ? "signals and abstract unix sockets stay inside"
                                              : "needs Landlock ABI 6 (Linux 6.12 or later)"});
 
+  // Changing credentials (the uid switch, the user namespace's capabilities) cleared the
+  // parent-death signal; set it again, where seccomp still allows it.
+  if (options.parent_death_signal != 0) ::prctl(PR_SET_PDEATHSIG, options.parent_death_signal);
   if (auto installed = install_seccomp_policy(options.role); !installed) return std::unexpected(installed.error());
   layers.insert(layers.begin(),
                 {Layer::seccomp_allow_list, true, options.role == Role::session ? "session policy" : "run policy"});

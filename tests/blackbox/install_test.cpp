@@ -23,6 +23,8 @@ fs::path configure_for_prefix_usr(const fs::path& tree) {
   EXPECT_EQ(configured.exit_status, 0) << configured.out << configured.err;
   const fs::path binary = tree / fs::path(vivarium_binary()).filename();
   fs::copy_file(vivarium_binary(), binary, fs::copy_options::overwrite_existing);
+  const fs::path engine = fs::path(vivarium_binary()).parent_path() / "libvivarium-engine.so";
+  fs::copy_file(engine, tree / engine.filename(), fs::copy_options::overwrite_existing);
   return binary;
 }
 
@@ -48,9 +50,14 @@ TEST(Install, PrefixUsrIntoADestdirRunsFromAnotherDirectory) {
   EXPECT_TRUE(fs::exists(usr / "share" / "man" / "man1" / "vivarium.1"));
   EXPECT_TRUE(fs::exists(usr / "share" / "bash-completion" / "completions" / "vivarium"));
 
-  // libnode resolves inside the DESTDIR through the RPATH, not through the build tree's
-  // copy (the install drops the build RPATH) or a system-wide one.
-  auto linked = run_process({"/usr/bin/ldd", installed_binary.string()});
+  // The binary does not link libnode (runner/engine_library.h): the engine library does,
+  // and libnode resolves inside the DESTDIR through its RPATH, not through the build
+  // tree's copy (the install drops the build RPATH) or a system-wide one.
+  const fs::path engine_library = usr / "lib" / "x86_64-linux-gnu" / "vivarium" / "libvivarium-engine.so";
+  EXPECT_TRUE(fs::exists(engine_library));
+  auto binary_links = run_process({"/usr/bin/ldd", installed_binary.string()});
+  EXPECT_EQ(binary_links.out.find("libnode"), std::string::npos) << binary_links.out;
+  auto linked = run_process({"/usr/bin/ldd", engine_library.string()});
   ASSERT_EQ(linked.exit_status, 0) << linked.err;
   const std::string arrow = "libnode.so.108 => ";
   const auto start = linked.out.find(arrow);

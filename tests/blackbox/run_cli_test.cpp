@@ -1,5 +1,6 @@
 // `vivarium run` through the real binary, as a terminal user or a CI job uses it.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -325,15 +326,22 @@ TEST(RunCli, WorksWithStandardDescriptorsClosed) {
   EXPECT_EQ(result.out, "ok\n");
 }
 
+// Sets $child to the program of the `vivarium run` whose pid is $pid: the process named
+// vivarium-prog whose stdout is a pipe that the client holds the other end of. It is the
+// client's child with --no-daemon and the warm zygote's otherwise.
+#define VIVARIUM_FIND_PROGRAM                                                      \
+  "child=; for p in $(pgrep -x vivarium-prog); do t=$(readlink /proc/$p/fd/1) && " \
+  "ls -l /proc/$pid/fd 2>/dev/null | grep -qF \"$t\" && child=$p; done; "
+
 TEST(RunCli, TheProgramRunsUnderASeccompFilter) {
   // The shell starts vivarium, waits until the program says it is running, and reads the
-  // kernel's view of the process that runs it, vivarium's one child (the parent relays,
-  // unconfined: docs/run-relay.md): mode 2 is a seccomp-bpf filter.
+  // kernel's view of the process that runs it (vivarium's child with --no-daemon, the
+  // warm zygote's otherwise; the client relays, unconfined: docs/run-relay.md): mode 2 is
+  // a seccomp-bpf filter.
   const char* script =
       "fifo=$(mktemp -u); mkfifo \"$fifo\" || exit 1; "
       "\"$0\" run -c 'import time; print(\"running\", flush=True); time.sleep(30)' > \"$fifo\" & "
-      "pid=$!; read line < \"$fifo\"; rm -f \"$fifo\"; echo \"$line\"; "
-      "read child < /proc/$pid/task/$pid/children; "
+      "pid=$!; read line < \"$fifo\"; rm -f \"$fifo\"; echo \"$line\"; " VIVARIUM_FIND_PROGRAM
       "grep '^Seccomp:' /proc/$child/status; kill $pid; wait $pid; exit 0";
   auto result = run_process({"/bin/sh", "-c", script, vivarium_binary()});
   EXPECT_EQ(result.exit_status, 0) << result.err;
@@ -347,8 +355,7 @@ TEST(RunCli, TheProgramHasNoCapabilitiesAndItsOwnNamespaces) {
   const char* script =
       "fifo=$(mktemp -u); mkfifo \"$fifo\" || exit 1; "
       "\"$0\" run -c 'import time; print(\"running\", flush=True); time.sleep(30)' > \"$fifo\" & "
-      "pid=$!; read line < \"$fifo\"; rm -f \"$fifo\"; "
-      "read child < /proc/$pid/task/$pid/children; "
+      "pid=$!; read line < \"$fifo\"; rm -f \"$fifo\"; " VIVARIUM_FIND_PROGRAM
       "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/$child/status; "
       "for ns in user net ipc uts pid mnt; do "
       "  [ \"$(readlink /proc/$child/ns/$ns)\" != \"$(readlink /proc/$pid/ns/$ns)\" ] && echo \"own $ns\"; "
@@ -360,4 +367,28 @@ TEST(RunCli, TheProgramHasNoCapabilitiesAndItsOwnNamespaces) {
                                     "own user\nown net\nown ipc\nown uts\n") +
                             (::geteuid() == 0 ? "own pid\n" : "") + "own mnt\nrwx pages 0\n")
       << result.err;
+}
+
+TEST(RunCli, CtrlCRaisesKeyboardInterruptAndExitsWith130) {
+  // As python3: the traceback of the KeyboardInterrupt, then exit status 130. (exec: the
+  // shell does not stay between, so SIGINT reaches vivarium with its default action.)
+  LiveProcess client({"/bin/sh", "-c", "exec \"$0\" run -c \"$1\" 2>&1", vivarium_binary(),
+                      "import time\nprint('running', flush=True)\ntime.sleep(60)\n"});
+  ASSERT_EQ(client.read_stdout_until("running\n", std::chrono::seconds(60)), "running\n");
+  client.send_signal(SIGINT);
+  const std::string rest = client.read_stdout_until("KeyboardInterrupt\n", std::chrono::seconds(30));
+  EXPECT_EQ(client.wait(), 130);
+  EXPECT_NE(rest.find("Traceback (most recent call last):\n"), std::string::npos) << rest;
+  EXPECT_NE(rest.find("time.sleep(60)"), std::string::npos) << rest;
+  EXPECT_TRUE(rest.ends_with("KeyboardInterrupt\n")) << rest;
+}
+
+TEST(RunCli, AProgramMayCatchCtrlCAndCarryOn) {
+  LiveProcess client({"/bin/sh", "-c", "exec \"$0\" run -c \"$1\" 2>&1", vivarium_binary(),
+                      "import time\nprint('running', flush=True)\n"
+                      "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('caught', flush=True)\n"});
+  ASSERT_EQ(client.read_stdout_until("running\n", std::chrono::seconds(60)), "running\n");
+  client.send_signal(SIGINT);
+  EXPECT_EQ(client.read_stdout_until("caught\n", std::chrono::seconds(30)), "running\ncaught\n");
+  EXPECT_EQ(client.wait(), 0);
 }

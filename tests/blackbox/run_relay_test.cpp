@@ -30,7 +30,7 @@ TEST(RunRelay, OnATerminalTheProgramHoldsOnlyPipesAndStillTalksToTheUser) {
   auto result = run_process({"/bin/sh", "-c", "exec python3 \"$0\" \"$1\"", helper.string(), vivarium_binary()});
   ASSERT_EQ(result.exit_status, 0) << result.err;
   EXPECT_EQ(result.out,
-            "children: 1\n"
+            "program found: True\n"
             "parent holds the terminal: True\n"
             "fd 0: pipe\n"
             "fd 1: pipe\n"

@@ -1,5 +1,5 @@
 """Runs `vivarium run` on a pseudo-terminal, as a user at a terminal does, and reports
-what the confined child of the vivarium process holds, then types a line for input().
+what the confined program of the vivarium process holds, then types a line for input().
 
 usage: run_under_pty.py VIVARIUM [--output-dir DIR]
 Prints one fact per line (the test compares them); exits 0 unless it could not look.
@@ -38,12 +38,33 @@ def is_terminal(target):
     return target.startswith(("/dev/pts/", "/dev/tty", "/dev/ptmx", "/dev/console"))
 
 
+def find_program(client):
+    """The process named vivarium-prog whose stdout is a pipe the client holds: the
+    client's child with --no-daemon, the warm zygote's otherwise."""
+    held = set()
+    for fd in os.listdir(f"/proc/{client}/fd"):
+        try:
+            held.add(os.readlink(f"/proc/{client}/fd/{fd}"))
+        except OSError:
+            pass
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if open(f"/proc/{entry}/comm").read().strip() != "vivarium-prog":
+                continue
+            if os.readlink(f"/proc/{entry}/fd/1") in held:
+                return entry
+        except OSError:
+            continue
+    return None
+
+
 first = read_until(b"> ")
-children = open(f"/proc/{pid}/task/{pid}/children").read().split()
-print("children:", len(children))
+child = find_program(pid)
+print("program found:", child is not None)
 print("parent holds the terminal:", is_terminal(os.readlink(f"/proc/{pid}/fd/0")))
-if children:
-    child = children[0]
+if child:
     targets = {int(fd): os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")}
     for fd in (0, 1, 2):
         print(f"fd {fd}:", "pipe" if targets.get(fd, "").startswith("pipe:") else targets.get(fd, "closed"))

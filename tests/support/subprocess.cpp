@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,20 @@
 #include <stdexcept>
 
 extern char** environ;
+
+namespace {
+// Every test binary's children see the test run's own folder for the warm zygotes of
+// `vivarium run` (never the user's $XDG_RUNTIME_DIR) and a short idle time, set before
+// main() so that every way a test starts vivarium inherits them. (gtest_discover_tests
+// cannot pass more than one variable through ENVIRONMENT.) In this file because every
+// test binary links it.
+const bool test_environment_set = [] {
+  ::mkdir(VIVARIUM_TEST_RUNTIME, 0700);
+  ::setenv("XDG_RUNTIME_DIR", VIVARIUM_TEST_RUNTIME, 0);
+  ::setenv("VIVARIUM_DAEMON_IDLE", "60", 0);
+  return true;
+}();
+}  // namespace
 
 namespace vivarium::test_support {
 namespace {

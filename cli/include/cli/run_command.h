@@ -28,6 +28,7 @@ struct RunOptions {
   std::string preload;            // comma-separated package names; empty: none
   sandbox::IdRange sandbox_uids;  // as root, the program's uid and gid come from here
   bool verbose = false;           // say on stderr which layers of the wall are active
+  bool no_daemon = false;         // --no-daemon / VIVARIUM_NO_DAEMON=1: boot in-process
 };
 
 // Returns the process exit status (see exit_status.h).

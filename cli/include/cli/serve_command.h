@@ -1,4 +1,5 @@
-// `vivarium serve` and the hidden `vivarium __zygote` it starts.
+// `vivarium serve` and the hidden `vivarium __zygote` it starts; the hidden
+// `vivarium __run-host` that `vivarium run` starts (runner/run_host.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -20,5 +21,7 @@ int serve_command(const ServeFlags& flags);
 
 void add_zygote_command(CLI::App& app);
 int zygote_command();
+void add_run_host_command(CLI::App& app);
+int run_host_command();
 
 }  // namespace vivarium::cli

@@ -48,6 +48,8 @@ struct ConfineOptions {
   FileAccess files;                   // for Landlock: nothing at all by default
   bool require_all = false;           // a missing layer is an error (--require-full-sandbox)
   std::string pid_namespace_missing;  // the parent's reason, when it could not make one
+  // PR_SET_PDEATHSIG to set again once the credentials changed (they clear it); 0: none.
+  int parent_death_signal = 0;
 };
 
 // Confines the calling process, which must have a single thread. Irreversible. On
