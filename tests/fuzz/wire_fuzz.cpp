@@ -23,6 +23,7 @@
 #include "sessions/cbor_depth.h"
 #include "sessions/frame_limits.h"
 #include "sessions/result_limits.h"
+#include "sessions/run_messages.h"
 #include "sessions/wire_messages.h"
 
 namespace {
@@ -131,6 +132,30 @@ void check_zygote(Frame frame) {
   if (const auto fork = decode_fork_request(frame); !fork) check_error(fork.error());
 }
 
+// `vivarium run`'s messages (sessions/run_messages.h): what a hostile program sends its
+// client, and what a client sends a zygote. Accepted output-file names are inside the
+// sandbox; accepted messages round-trip.
+void check_run(Frame frame) {
+  if (const auto from_program = decode_from_program(frame); !from_program) {
+    check_error(from_program.error());
+  } else {
+    if (const auto* ended = std::get_if<RunEnded>(&*from_program)) {
+      check(ended->status >= 0 && ended->status <= 255, "an exit status is 0..255");
+      for (const auto& file : ended->output_files)
+        check(vivarium::engine::validate_sandbox_path(file.path).has_value(), "an output file name is valid");
+    }
+    check_round_trip(std::visit([](const auto& m) { return encode(m); }, *from_program), decode_from_program);
+  }
+  if (const auto to_daemon = decode_to_daemon(frame); !to_daemon) {
+    check_error(to_daemon.error());
+  } else {
+    check_round_trip(std::visit([](const auto& m) { return encode(m); }, *to_daemon), decode_to_daemon);
+  }
+  if (const auto report = decode_run_host_report(frame); !report) check_error(report.error());
+  if (const auto from_daemon = decode_from_daemon(frame); !from_daemon) check_error(from_daemon.error());
+  if (const auto boot = decode_run_host_boot(frame); !boot) check_error(boot.error());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -139,5 +164,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_from_session(frame);
   check_to_session(frame);
   check_zygote(frame);
+  check_run(frame);
   return 0;
 }
