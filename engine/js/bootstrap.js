@@ -4,9 +4,9 @@
 (function (hooks) {
   "use strict";
 
-  // Serve pyodide.asm.wasm through WebAssembly.compileStreaming, whose native handler
-  // loads compiled code from the on-disk cache: a marker buffer stands in for the 9.6 MB
-  // of wasm bytes that Pyodide would otherwise read and hand to WebAssembly.instantiate.
+  // Hand Pyodide the module the engine compiled (or loaded from its on-disk cache) before
+  // this script ran: a marker buffer stands in for the 9.6 MB of wasm bytes that Pyodide
+  // would otherwise read and hand to WebAssembly.instantiate.
   function withCachedWasm(indexURL, run) {
     const realReadbuffer = globalThis.readbuffer;
     const realInstantiate = WebAssembly.instantiate;
@@ -17,7 +17,7 @@
     };
     WebAssembly.instantiate = async function (source, imports) {
       if (source instanceof Uint8Array && source.buffer === markerBuffer) {
-        const module = await WebAssembly.compileStreaming(hooks.wasmMarker);
+        const module = hooks.wasmModule;
         const instance = await realInstantiate(module, imports);
         return { instance, module };
       }

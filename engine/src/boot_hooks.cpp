@@ -1,6 +1,6 @@
 // The natives handed to the boot script's closure (engine/js/bootstrap.js): output,
-// stdin, the memory snapshot, an interruptible sleep, the interrupt buffer, and the
-// marker standing for pyodide.asm.wasm. They are never put on globalThis.
+// stdin, the memory snapshot, an interruptible sleep and the interrupt buffer (the boot
+// adds the compiled pyodide.asm.wasm as wasmModule). They are never put on globalThis.
 #include "src/boot_hooks.h"
 
 #include <unistd.h>
@@ -128,9 +128,6 @@ v8::Local<v8::Object> make_boot_hooks(v8::Local<v8::Context> context, IsolateSta
   interrupt_store = interrupt->GetBackingStore();
   state.interrupt_flag = static_cast<const std::int32_t*>(interrupt_store->Data());
   hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
-  auto marker = v8::Object::New(isolate);
-  state.wasm_marker.Reset(isolate, marker);
-  hooks->Set(context, to_v8(isolate, "wasmMarker"), marker).Check();
   return hooks;
 }
 

@@ -131,7 +131,11 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction())
     return fail("the boot script failed");
   state.wakeup = &wakeup;
-  v8::Local<v8::Value> hooks = detail::make_boot_hooks(context, state, interrupt_store);
+  auto hooks_object = detail::make_boot_hooks(context, state, interrupt_store);
+  auto wasm_module = detail::compile_pyodide_wasm(context, wakeup);
+  if (!wasm_module) return std::unexpected(wasm_module.error());
+  hooks_object->Set(context, to_v8(isolate, "wasmModule"), *wasm_module).Check();
+  v8::Local<v8::Value> hooks = hooks_object;
   v8::Local<v8::Value> boot_function;
   if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &hooks).ToLocal(&boot_function))
     return fail("the boot script failed");

@@ -48,7 +48,8 @@ struct IsolateState {
   // Module code caches that were missing or rejected, to be written after boot.
   std::vector<std::string> modules_needing_code_cache;
 
-  // The one object WebAssembly.compileStreaming accepts: it stands for pyodide.asm.wasm.
+  // The one object WebAssembly.compileStreaming accepts, while compile_pyodide_wasm runs:
+  // it stands for pyodide.asm.wasm.
   v8::Global<v8::Object> wasm_marker;
   bool wasm_cache_hit = false;
   bool cache_unwritable = false;                 // a cache write failed: the notice was given, no more tries

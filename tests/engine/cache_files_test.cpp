@@ -1,0 +1,89 @@
+// The on-disk caches are an optimisation: a cache file that is missing, damaged or
+// changed must cost at most a slower start, never a crash or a wrong interpreter. Each
+// test boots from a copy of the warm test cache with one file altered.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "engine/assets.h"
+#include "engine/interpreter.h"
+#include "engine/runtime.h"
+#include "shared_interpreter.h"
+#include "support/subprocess.h"
+
+using namespace vivarium;
+namespace fs = std::filesystem;
+
+namespace {
+
+class CacheFiles : public testing::Test {
+ protected:
+  // A copy of the caches the shared interpreter booted from (so they exist and match the
+  // tests' memory cap).
+  void SetUp() override {
+    test_support::interpreter();
+    cache_ = fs::path(test_support::make_temp_dir()) / "cache";
+    fs::create_directories(cache_);
+    for (const auto& entry : fs::directory_iterator(engine::default_cache_dir()))
+      if (entry.is_regular_file()) fs::copy_file(entry.path(), cache_ / entry.path().filename());
+  }
+  void TearDown() override { fs::remove_all(cache_.parent_path()); }
+
+  std::vector<fs::path> files_ending(const std::string& suffix) const {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(cache_))
+      if (entry.path().filename().string().ends_with(suffix)) found.push_back(entry.path());
+    return found;
+  }
+
+  // Boots from the altered cache and runs a line that needs the whole interpreter.
+  void expect_boot_and_run() const {
+    engine::BootOptions options;
+    options.assets_dir = fs::path(test_support::source_dir()) / "assets" / "pyodide";
+    options.cache_dir = cache_;
+    auto booted = engine::Interpreter::boot(options);
+    ASSERT_TRUE(booted.has_value()) << booted.error();
+    engine::ExecutionRequest request;
+    request.code = "import json, sys; print(json.dumps({'sum': sum(range(10))}), sys.version_info[:2])";
+    const auto result = (*booted)->execute(request);
+    ASSERT_FALSE(result.error.has_value()) << result.error->message;
+    EXPECT_EQ(result.std_out, "{\"sum\": 45} (3, 14)\n");
+  }
+
+  fs::path cache_;
+};
+
+void flip_byte(const fs::path& path, std::size_t offset) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(offset));
+  char byte = 0;
+  file.get(byte);
+  file.seekp(static_cast<std::streamoff>(offset));
+  file.put(static_cast<char>(byte ^ 0x5a));
+}
+
+}  // namespace
+
+// With the compiled wasm cached but no JS code cache for pyodide.asm.mjs, V8 read a
+// stale handle as the context and every start crashed (SIGSEGV) until the cache folder
+// was emptied; now the JS is compiled again and cached.
+TEST_F(CacheFiles, MissingJsCodeCachesNextToTheWasmCacheAreRebuilt) {
+  const std::string ours = "-" + engine::Runtime::code_cache_key() + ".jscache";  // the tests' memory cap
+  const auto js_caches = files_ending(ours);
+  ASSERT_FALSE(js_caches.empty());
+  for (const auto& path : js_caches) fs::remove(path);
+  ASSERT_EQ(files_ending("-" + engine::Runtime::code_cache_key() + ".wasmcache").size(), 1u);
+  expect_boot_and_run();
+  EXPECT_EQ(files_ending(ours).size(), js_caches.size());
+}
+
+// A damaged JS code cache is rejected by V8 (it checks a checksum): the same path as a
+// missing one.
+TEST_F(CacheFiles, DamagedJsCodeCacheIsRejected) {
+  for (const auto& path : files_ending("-" + engine::Runtime::code_cache_key() + ".jscache"))
+    flip_byte(path, fs::file_size(path) / 2);
+  expect_boot_and_run();
+}
