@@ -66,6 +66,25 @@
     return shared;
   }
 
+  // Pyodide restores a snapshot by copying its memory image into the wasm memory from a
+  // JS buffer. Here Pyodide gets only the snapshot's header (to check and parse) and the
+  // engine copies the image from the mapped cache file (hooks.placeSnapshot), so that the
+  // 30 MB never become a JS buffer. The memory is created with the size Pyodide would give
+  // it for the whole snapshot.
+  function restoringSnapshotInPlace(createModule, snapshotSize) {
+    return async function (settings) {
+      settings.INITIAL_MEMORY = snapshotSize;
+      const module = await createModule(settings);
+      const restoreSnapshot = module.API.restoreSnapshot;
+      module.API.restoreSnapshot = function (header) {
+        const parsed = restoreSnapshot.call(this, header); // checks the header, copies nothing
+        if (!hooks.placeSnapshot(module.HEAP8.buffer)) throw new Error("the memory snapshot does not fit in memory");
+        return parsed;
+      };
+      return module;
+    };
+  }
+
   // CPython consumes an interrupt by reading the buffer and then writing 0, two separate
   // steps: the watchdog's write landing between them was lost, and the execution ran on
   // to the hard stop (seen under CPU load: 1 timeout in 20). This view of the buffer
@@ -145,8 +164,11 @@
     // Packages come from the package folder's lock file, or from nowhere: never a CDN.
     if (packagesURL) Object.assign(options, { lockFileContents: packageFolderLock(packagesURL), packageBaseUrl: packagesURL });
     else options.lockFileContents = { info: bundleLock.info, packages: {} };
-    if (snapshot) options._loadSnapshot = snapshot;
-    else options._makeSnapshot = true;
+    if (snapshot) {
+      options._loadSnapshot = snapshot.header;
+      const { default: createModule } = await import(indexURL + "pyodide.asm.mjs");
+      options.createPyodideModule = restoringSnapshotInPlace(createModule, snapshot.size);
+    } else options._makeSnapshot = true;
     const pyodide = await withCachedWasm(indexURL, () => loadPyodide(options));
     if (!snapshot) hooks.saveSnapshot(pyodide.makeMemorySnapshot());
     pyodide.FS.mkdirTree(home);

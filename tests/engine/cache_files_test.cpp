@@ -87,3 +87,15 @@ TEST_F(CacheFiles, DamagedJsCodeCacheIsRejected) {
     flip_byte(path, fs::file_size(path) / 2);
   expect_boot_and_run();
 }
+
+// A snapshot file cut short would have restored a partial memory image (a broken
+// interpreter at every start); without its trailer it is refused, the boot starts
+// CPython afresh (seconds, once) and writes a whole one.
+TEST_F(CacheFiles, TruncatedMemorySnapshotIsMadeAgain) {
+  const auto snapshots = files_ending("-v2.snapshot");
+  ASSERT_EQ(snapshots.size(), 1u);
+  const auto size = fs::file_size(snapshots[0]);
+  fs::resize_file(snapshots[0], size - (1 << 20));
+  expect_boot_and_run();
+  EXPECT_EQ(fs::file_size(snapshots[0]), size);
+}
