@@ -1,10 +1,13 @@
 #include "src/wasm_cache.h"
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/runtime.h"
 #include "src/cache_pruning.h"
+#include "src/cache_trailer.h"
 #include "src/event_loop.h"
 #include "src/host_io.h"
 #include "src/isolate_state.h"
@@ -16,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kWasmFile = "pyodide.asm.wasm";
+constexpr std::string_view kWasmCacheMagic{"vivarium-wasm-1\n", 16};
 
 fs::path wasm_cache_path(const IsolateState& state, std::uintmax_t wasm_size) {
   return state.cache_dir /
@@ -34,7 +38,9 @@ class CacheWriter final : public v8::WasmStreaming::Client {
         [&] {
           auto serialized = module.Serialize();
           if (serialized.size == 0) return;
-          save_cache_file(state_, path_, serialized.buffer.get(), serialized.size);
+          const std::string bytes = with_cache_trailer(
+              std::string(reinterpret_cast<const char*>(serialized.buffer.get()), serialized.size), kWasmCacheMagic);
+          save_cache_file(state_, path_, bytes.data(), bytes.size());
           if (!state_.cache_unwritable) prune_old_caches(path_.parent_path(), 4);
         },
         [&](const std::string& error) {
@@ -67,11 +73,14 @@ void compile_streaming(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::
   if (!state.cache_dir.empty()) {
     const fs::path cache_path = wasm_cache_path(state, wire_bytes->size());
     cached = MappedFile::open(cache_path);
-    if (cached && streaming->SetCompiledModuleBytes(cached->data(), cached->size())) {
+    const auto length = cached ? cached_content_length(cached->data(), cached->size(), kWasmCacheMagic) : std::nullopt;
+    // Set even on a hit: V8 calls it only when it compiled, which it also does when the
+    // cached module fails to deserialize, and then the cache is written again.
+    streaming->SetClient(std::make_shared<CacheWriter>(state, cache_path));
+    if (length && streaming->SetCompiledModuleBytes(cached->data(), *length)) {
       state.wasm_cache_hit = true;
     } else {
       cached.reset();
-      streaming->SetClient(std::make_shared<CacheWriter>(state, cache_path));
       if (state.notice)
         state.notice("compiling Pyodide's WebAssembly for this machine (once per V8 build and memory limit, ~10 s)");
     }
