@@ -46,8 +46,8 @@
   // already compiled from the same bytes. Emscripten wraps each of the ~260 JS functions
   // whose address the wasm takes in a module of its own (convertJsFunctionToWasm), which
   // differ only by signature: 29 distinct ones. V8 compiled a TurboFan wrapper for each
-  // module: 87 ms of CPU in a `vivarium run -c 'print(1)'` (perf). Shared, the run takes
-  // 493 ms instead of 544 (hyperfine, 20 runs, 2 busy cores). A module is immutable, so
+  // module: 87 ms of CPU in a `vivarium run -c 'print(1)'` (perf). Shared, the run took
+  // 493 ms instead of 544 (hyperfine means of 20 runs, 2 busy cores). A module is immutable, so
   // sharing one changes nothing but identity, and each instance still gets its own import.
   function modulesSharedByBytes(RealModule) {
     const compiled = new Map();

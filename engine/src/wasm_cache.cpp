@@ -126,8 +126,7 @@ std::expected<v8::Local<v8::WasmModuleObject>, std::string> compile_pyodide_wasm
   v8::Local<v8::Value> argument = marker;
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> pending;
-  if (!compile.As<v8::Function>()->Call(context, webassembly, 1, &argument).ToLocal(&pending) ||
-      !pending->IsPromise())
+  if (!compile.As<v8::Function>()->Call(context, webassembly, 1, &argument).ToLocal(&pending) || !pending->IsPromise())
     return std::unexpected("WebAssembly.compileStreaming failed: " + exception_text(isolate, try_catch));
   // V8 10.2 compiles streams with a synchronous decoder here (--single-threaded turns off
   // asynchronous compilation), which keeps the context as a Handle made inside
@@ -147,13 +146,11 @@ std::expected<v8::Local<v8::WasmModuleObject>, std::string> compile_pyodide_wasm
   auto promise = pending.As<v8::Promise>();
   const auto outcome = run_until_settled(isolate, promise, wakeup);
   state.wasm_marker.Reset();  // from here on every compileStreaming is refused
-  if (outcome != LoopOutcome::settled)
-    return std::unexpected(std::string("compiling pyodide.asm.wasm did not finish"));
+  if (outcome != LoopOutcome::settled) return std::unexpected(std::string("compiling pyodide.asm.wasm did not finish"));
   if (promise->State() == v8::Promise::kRejected)
     return std::unexpected("compiling pyodide.asm.wasm failed: " + exception_text(isolate, promise->Result()));
   auto module = promise->Result();
-  if (!module->IsWasmModuleObject())
-    return std::unexpected(std::string("compiling pyodide.asm.wasm gave no module"));
+  if (!module->IsWasmModuleObject()) return std::unexpected(std::string("compiling pyodide.asm.wasm gave no module"));
   return scope.Escape(module.As<v8::WasmModuleObject>());
 }
 

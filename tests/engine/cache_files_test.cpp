@@ -31,7 +31,8 @@ class CacheFiles : public testing::Test {
     std::string wasm_cache = "pyodide.asm.wasm-";
     for (const auto& file : engine::pinned_asset_files())
       if (std::string_view(file.name) == "pyodide.asm.wasm") wasm_cache += std::to_string(file.size);
-    const auto ours = engine::default_cache_dir() / (wasm_cache + "-" + engine::Runtime::code_cache_key() + ".wasmcache");
+    const auto ours =
+        engine::default_cache_dir() / (wasm_cache + "-" + engine::Runtime::code_cache_key() + ".wasmcache");
     if (!fs::exists(ours)) test_support::interpreter();  // no fixture ran: make them
     cache_ = fs::path(test_support::make_temp_dir()) / "cache";
     fs::create_directories(cache_);
