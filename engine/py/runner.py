@@ -2,7 +2,6 @@
 # piece of user code in __main__ and reports what the execution API needs: the final
 # expression as JSON text, the files it created or changed, and a python3-style error.
 import ast
-import hashlib
 import json
 import linecache
 import math
@@ -21,6 +20,10 @@ _known_files = {}
 
 
 def _file_digest(path):
+    # Imported on first use: hashlib is not in the memory snapshot, and importing it cost
+    # every boot 8 ms although most programs leave no file to hash.
+    import hashlib
+
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):

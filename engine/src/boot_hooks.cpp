@@ -1,11 +1,14 @@
 // The natives handed to the boot script's closure (engine/js/bootstrap.js): output,
-// stdin, the memory snapshot, an interruptible sleep, the interrupt buffer, and the
-// marker standing for pyodide.asm.wasm. They are never put on globalThis.
+// stdin, the memory snapshot, an interruptible sleep and the interrupt buffer (the boot
+// adds the compiled pyodide.asm.wasm as wasmModule). They are never put on globalThis.
 #include "src/boot_hooks.h"
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include "src/host_io.h"
+#include "src/snapshot_file.h"
 #include "src/v8_guard.h"
 #include "src/v8_util.h"
 
@@ -50,9 +53,9 @@ void hook_read_stdin(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(static_cast<double>(got > 0 ? got : 0));
 }
 
-}  // namespace
-
-std::optional<fs::path> snapshot_path(const IsolateState& state) {
+// The name of the snapshot file before it had a trailer, removed when the new one is
+// written (an older vivarium sharing the cache folder makes it again).
+std::optional<fs::path> headless_snapshot_path(const IsolateState& state) {
   if (state.cache_dir.empty()) return std::nullopt;
   // The snapshot holds wasm memory only: it depends on the bundle, not on V8.
   std::error_code wasm_error, stdlib_error;
@@ -63,29 +66,66 @@ std::optional<fs::path> snapshot_path(const IsolateState& state) {
          ("pyodide-memory-" + std::to_string(wasm_size) + "-" + std::to_string(stdlib_size) + ".snapshot");
 }
 
+}  // namespace
+
+// "-v2": the file has a trailer (snapshot_file.h); an older vivarium reading it as its own
+// would copy the trailer into Python's memory.
+std::optional<fs::path> snapshot_path(const IsolateState& state) {
+  const auto old = headless_snapshot_path(state);
+  if (!old) return std::nullopt;
+  return old->parent_path() / (old->stem().string() + "-v2.snapshot");
+}
+
 namespace {
 
+// Pyodide restores a snapshot by copying its memory image into the wasm memory from a JS
+// buffer. Here it gets only the header (about 128 bytes: a magic number, the build id,
+// JSON of the JS references), to check and parse, and placeSnapshot copies the 30 MB
+// image from the mapped file. As a JS buffer the image counted as external memory, which
+// pushed V8 into garbage collections during boot, and its mapping stayed in the process
+// until that buffer was collected: `run`'s RSS was 155 MB, 127 MB without it.
+
+// loadSnapshot() -> {header: Uint8Array, size: Pyodide's snapshot length} or undefined.
 void hook_load_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto& state = IsolateState::of(info.GetIsolate());
+  auto* isolate = info.GetIsolate();
+  auto& state = IsolateState::of(isolate);
   const auto path = snapshot_path(state);
   auto mapped = path ? MappedFile::open(*path) : nullptr;
-  if (!mapped) return;
-  // Zero-copy: the ArrayBuffer reads the mapping, which lives as long as the buffer.
-  auto* holder = new std::shared_ptr<MappedFile>(mapped);
-  auto store = v8::ArrayBuffer::NewBackingStore(
-      const_cast<std::uint8_t*>(mapped->data()), mapped->size(),
-      [](void*, std::size_t, void* holder_ptr) { delete static_cast<std::shared_ptr<MappedFile>*>(holder_ptr); },
-      holder);
-  auto buffer = v8::ArrayBuffer::New(info.GetIsolate(), std::move(store));
-  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, mapped->size()));
+  const auto layout = mapped ? snapshot_layout(mapped->data(), mapped->size()) : std::nullopt;
+  if (!layout) return;  // none, cut short or not a snapshot: boot without, and make a new one
+  state.pending_snapshot = mapped;
+  auto context = isolate->GetCurrentContext();
+  auto result = v8::Object::New(isolate);
+  const std::string_view header(reinterpret_cast<const char*>(mapped->data()), layout->header_length);
+  result->Set(context, to_v8(isolate, "header"), new_uint8array(isolate, header)).Check();
+  result->Set(context, to_v8(isolate, "size"), v8::Number::New(isolate, static_cast<double>(layout->total_length)))
+      .Check();
+  info.GetReturnValue().Set(result);
+}
+
+// placeSnapshot(memory: ArrayBuffer) -> true once the image fills the start of memory.
+void hook_place_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& state = IsolateState::of(info.GetIsolate());
+  const auto snapshot = std::move(state.pending_snapshot);  // unmapped when this returns
+  info.GetReturnValue().Set(false);
+  if (!snapshot || info.Length() < 1 || !info[0]->IsArrayBuffer()) return;
+  const auto layout = snapshot_layout(snapshot->data(), snapshot->size());
+  auto memory = info[0].As<v8::ArrayBuffer>()->GetBackingStore();
+  if (!layout || !memory->Data()) return;
+  const std::size_t image_length = layout->total_length - layout->header_length;
+  if (memory->ByteLength() < image_length) return;
+  std::memcpy(memory->Data(), snapshot->data() + layout->header_length, image_length);
+  info.GetReturnValue().Set(true);
 }
 
 void hook_save_snapshot(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto& state = IsolateState::of(info.GetIsolate());
   const auto path = snapshot_path(state);
   if (!path || info.Length() < 1 || !info[0]->IsArrayBufferView()) return;
-  const std::string bytes = copy_bytes(info[0]);
+  const std::string bytes = snapshot_file_bytes(copy_bytes(info[0]));
   save_cache_file(state, *path, bytes.data(), bytes.size());
+  std::error_code ec;
+  if (const auto old = headless_snapshot_path(state); old && !state.cache_unwritable) fs::remove(*old, ec);
 }
 
 // sleep(ms): blocks without burning CPU (emscripten's own nanosleep busy-waits), in
@@ -122,15 +162,13 @@ v8::Local<v8::Object> make_boot_hooks(v8::Local<v8::Context> context, IsolateSta
   set_hook<hook_write_bytes>(context, hooks, "writeBytes");
   set_hook<hook_read_stdin>(context, hooks, "readStdin");
   set_hook<hook_load_snapshot>(context, hooks, "loadSnapshot");
+  set_hook<hook_place_snapshot>(context, hooks, "placeSnapshot");
   set_hook<hook_save_snapshot>(context, hooks, "saveSnapshot");
   set_hook<hook_sleep>(context, hooks, "sleep");
   auto interrupt = v8::SharedArrayBuffer::New(isolate, sizeof(std::int32_t));
   interrupt_store = interrupt->GetBackingStore();
   state.interrupt_flag = static_cast<const std::int32_t*>(interrupt_store->Data());
   hooks->Set(context, to_v8(isolate, "interruptBuffer"), v8::Int32Array::New(interrupt, 0, 1)).Check();
-  auto marker = v8::Object::New(isolate);
-  state.wasm_marker.Reset(isolate, marker);
-  hooks->Set(context, to_v8(isolate, "wasmMarker"), marker).Check();
   return hooks;
 }
 

@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "src/host_io.h"
 #include "src/loop_wakeup.h"
 #include "src/package_files.h"
 
@@ -48,7 +50,12 @@ struct IsolateState {
   // Module code caches that were missing or rejected, to be written after boot.
   std::vector<std::string> modules_needing_code_cache;
 
-  // The one object WebAssembly.compileStreaming accepts: it stands for pyodide.asm.wasm.
+  // The memory snapshot being restored: mapped by loadSnapshot, copied into the wasm
+  // memory by placeSnapshot, then released.
+  std::shared_ptr<const MappedFile> pending_snapshot;
+
+  // The one object WebAssembly.compileStreaming accepts, while compile_pyodide_wasm runs:
+  // it stands for pyodide.asm.wasm.
   v8::Global<v8::Object> wasm_marker;
   bool wasm_cache_hit = false;
   bool cache_unwritable = false;                 // a cache write failed: the notice was given, no more tries

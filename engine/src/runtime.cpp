@@ -62,8 +62,10 @@ std::string Runtime::code_cache_key() {
   // V8 refuses a cache made under other flags, so every flag is in the key; that
   // includes the memory cap (V8 hashes it in, although it changes no code). Changing it
   // after start-up is not an option: V8 aborts when a memory outgrows its boot-time max.
+  // "-t1": the wasm cache ends in vivarium's trailer (cache_trailer.h), which V8 10.2
+  // refuses as trailing bytes, so an older vivarium sharing the folder must not find it.
   return std::string("v8-") + v8::V8::GetVersion() + "-st-noliftoff-wp-mem" +
-         std::to_string(g_options.wasm_memory_limit / kWasmPageSize);
+         std::to_string(g_options.wasm_memory_limit / kWasmPageSize) + "-t1";
 }
 
 namespace detail {
