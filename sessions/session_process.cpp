@@ -130,11 +130,19 @@ class OutputStreamer {
   sessions::Utf8Chunker err_{sessions::kMaxChunkText};
 };
 
+// A spare's first execution, run right after its lock-down and before it reads a
+// request: it pays the copy-on-write faults and the lazy set-up of the execution path
+// (reseeding included) that a fresh fork's first execution would otherwise pay. It
+// prints and ends in an expression, as most executions do, and binds no name: the
+// session's namespace is still empty for its client.
+constexpr const char* kWarmUpCode = "print(end='')\n1";
+
 }  // namespace
 
 void session_main(int socket, engine::Interpreter& interpreter, const sessions::ForkRequest& sandbox,
                   const std::string& pid_namespace_missing) {
-  ::prctl(PR_SET_NAME, "vivarium-sess");
+  // A spare says so in its name (ps, tests) until its first request makes it a session.
+  ::prctl(PR_SET_NAME, sandbox.spare ? "vivarium-spare" : "vivarium-sess");
   sandbox::close_inherited_descriptors(socket);
   interpreter.reseed_after_fork();
   // From now on this process cannot open files: wheels come from the server, which
@@ -174,11 +182,20 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
     ::_exit(70);  // never run untrusted code behind a wall with a hole in it
   }
   if (report >= 0) ::close(report);
+  // Before the reader starts: a request that comes meanwhile waits in the socket, and an
+  // interrupt meant for it cannot stop the warm-up instead.
+  if (sandbox.spare)
+    if (interpreter.execute({.code = kWarmUpCode, .timeout = std::chrono::seconds(10)}).interpreter_lost) ::_exit(0);
   inbox->start();
+  bool named_session = !sandbox.spare;
   for (;;) {
     auto received = inbox->next();
     auto* exec = std::get_if<sessions::ExecRequest>(&received);
     if (!exec) continue;  // a reply after its execution ended: nothing to do
+    if (!named_session) {
+      ::prctl(PR_SET_NAME, "vivarium-sess");  // taken: a session from now on
+      named_session = true;
+    }
     engine::ExecutionRequest request;
     request.code = std::move(exec->code);
     request.files = std::move(exec->files);
