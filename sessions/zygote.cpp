@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -267,13 +268,32 @@ std::optional<SessionProcess> Zygote::take_spare() {
   return taken;
 }
 
-// Keeps options_.spare_sessions spares, one fork at a time, until stop(). It never
-// restarts a dead zygote (a request does, fork_or_restart below): a zygote that cannot
-// boot would otherwise be booted again and again for nobody.
+// Keeps options_.spare_sessions spares, one fork at a time, until stop(). A zygote that
+// died is started again here, in the background (its spares go: whatever killed it may
+// have been wrong in them too); one that does not boot is tried again after 1, 2, 4 ...
+// up to 64 s, while requests still try on their own (fork_or_restart).
 void Zygote::refill_loop() {
   const auto wanted = static_cast<std::size_t>(options_.spare_sessions);
+  auto restart_pause = std::chrono::seconds(0);
+  auto next_restart = std::chrono::steady_clock::now();
   std::unique_lock lock(spares_mutex_);
   while (!refill_stopping_) {
+    if (std::chrono::steady_clock::now() >= next_restart) {
+      const std::uint64_t generation = generation_.load();
+      lock.unlock();
+      if (!zygote_alive()) {
+        log::warn("the zygote died; starting another, in the background");
+        if (auto restarted = restart(generation); !restarted) {
+          restart_pause = std::clamp(restart_pause * 2, std::chrono::seconds(1), std::chrono::seconds(64));
+          next_restart = std::chrono::steady_clock::now() + restart_pause;
+          log::warn(restarted.error() + "; trying again in " + std::to_string(restart_pause.count()) + " s");
+        } else {
+          restart_pause = std::chrono::seconds(0);
+        }
+      }
+      lock.lock();
+      if (refill_stopping_) break;
+    }
     std::deque<Forked> gone;
     for (auto it = spares_.begin(); it != spares_.end();) {
       if (still_ready(it->process)) {
@@ -325,25 +345,33 @@ std::expected<SessionProcess, std::string> Zygote::fork_session() {
 std::expected<SessionProcess, std::string> Zygote::fork_or_restart() {
   const std::uint64_t failed_generation = generation_.load();
   if (auto forked = request_fork(false)) return std::move(forked->process);
-  // The zygote died (or never started): start a fresh one and try once more. In a burst
-  // every waiting request sees the same death: only the first restarts it, the others
-  // use the zygote it started (each restarting would kill the one before, one boot each).
-  {
-    std::lock_guard restarting(restart_mutex_);
-    bool still_the_failed_one;
-    {
-      std::lock_guard lock(mutex_);
-      still_the_failed_one = generation_ == failed_generation;
-      if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
-    }
-    if (still_the_failed_one) {
-      if (metrics_) metrics_->zygote_restarted();
-      if (auto started = start(); !started) return std::unexpected(started.error());
-    }
-  }
+  // The zygote died (or never started): start a fresh one and try once more.
+  if (auto restarted = restart(failed_generation); !restarted) return std::unexpected(restarted.error());
   auto forked = request_fork(false);
   if (!forked) return std::unexpected(forked.error());
   return std::move(forked->process);
+}
+
+// In a burst every waiting request sees the same death: only the first restarts it, the
+// others use the zygote it started (each restarting would kill the one before, one boot
+// each).
+std::expected<void, std::string> Zygote::restart(std::uint64_t failed_generation) {
+  std::lock_guard restarting(restart_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (generation_ != failed_generation) return {};
+    if (pid_ > 0) ::waitpid(pid_, nullptr, WNOHANG);
+  }
+  if (metrics_) metrics_->zygote_restarted();
+  return start();
+}
+
+bool Zygote::zygote_alive() const {
+  std::lock_guard lock(mutex_);
+  if (pid_ < 0) return false;
+  if (pidfd_ < 0) return true;  // no pidfd (before Linux 5.3): a fork will tell
+  pollfd exited{pidfd_, POLLIN, 0};
+  return ::poll(&exited, 1, 0) == 0;
 }
 
 }  // namespace vivarium::sessions

@@ -81,6 +81,8 @@ class Zygote : public SessionLauncher {
   std::expected<Forked, std::string> request_fork(bool spare);
   std::optional<SessionProcess> take_spare();
   std::expected<SessionProcess, std::string> fork_or_restart();
+  std::expected<void, std::string> restart(std::uint64_t failed_generation);
+  bool zygote_alive() const;
   std::expected<void, std::string> boot();  // spawns the zygote process and waits for its report
   void stop_zygote();
   void refill_loop();
