@@ -1,8 +1,10 @@
 #include "sessions/session_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -25,18 +27,28 @@
 namespace vivarium::sessions {
 namespace {
 
-// The one reader of the server's socket, on a thread of its own, so that messages reach
+// Who reads the server's socket. While no execution runs, the main thread reads it
+// itself (next_request), so that a request reaches the interpreter with no hand-off
+// between threads: through a reader thread and a condition variable, the wake-up of the
+// main thread cost 25 us at p50 and up to 4 ms on 2 busy cores, on every exec
+// (bench/server.sh). While one runs, the reader thread reads it, so that messages reach
 // the session while Python runs: an interrupt is acted on at once (the main thread is
-// busy in the interpreter), everything else is queued for the main thread. When the
+// busy in the interpreter), a package reply is queued for the main thread. When the
 // server's end closes, or sends what cannot be decoded, the process ends: a session that
 // executes (`while True: pass`, a long sleep) would otherwise not notice a server killed
 // by SIGKILL and run on as an orphan. (Its parent is the zygote, which outlives a server
-// only until it reads EOF, so PR_SET_PDEATHSIG cannot tie it to the server.) Started
-// after the lock-down, it runs under the same seccomp filter and Landlock domain as the
-// main thread.
+// only until it reads EOF, so PR_SET_PDEATHSIG cannot tie it to the server.) The reader
+// starts after the lock-down, under the same seccomp filter and Landlock domain as the
+// main thread; its wake-up descriptor is made before, as the filter allows no new one.
 class ServerInbox {
  public:
-  ServerInbox(int socket, engine::Interpreter& interpreter) : socket_(socket), interpreter_(interpreter) {}
+  ServerInbox(int socket, engine::Interpreter& interpreter)
+      : socket_(socket), interpreter_(interpreter), wake_reader_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (wake_reader_ < 0) {
+      log::plain("vivarium session: cannot make the reader thread's wake-up descriptor");
+      ::_exit(70);
+    }
+  }
 
   void start() {
     // Signals meant for the session must reach the interpreter's thread: the reader
@@ -58,10 +70,53 @@ class ServerInbox {
     ::pthread_detach(thread);
   }
 
-  // The next message for the main thread (an exec, or a package reply).
+  // On the main thread, with no execution running: the next request (an exec, or a
+  // reply that came after its execution ended), read from the socket here unless one
+  // came while the last execution ran.
+  sessions::ToSession next_request() {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !reader_busy_; });  // a frame it began, it finishes
+      if (!queue_.empty()) {
+        auto message = std::move(queue_.front());
+        queue_.pop_front();
+        return message;
+      }
+    }
+    for (;;) {
+      auto message = read_one();
+      // An interrupt that comes when its execution has ended finds nothing to stop.
+      if (!std::holds_alternative<sessions::InterruptRequest>(message)) return message;
+    }
+  }
+
+  // The reader thread reads from now on, until execution_ended(); it wakes on its own
+  // time, the execution does not wait for it.
+  void execution_began() {
+    {
+      std::lock_guard lock(mutex_);
+      reader_reads_ = true;
+    }
+    changed_.notify_all();
+  }
+  void execution_ended() {
+    bool in_poll;
+    {
+      std::lock_guard lock(mutex_);
+      reader_reads_ = false;
+      in_poll = reader_polls_;
+    }
+    // Out of its poll, so that the next request wakes the main thread only.
+    if (in_poll) {
+      const std::uint64_t one = 1;
+      (void)!::write(wake_reader_, &one, sizeof one);
+    }
+  }
+
+  // During an execution: the next message the reader queued (a package reply).
   sessions::ToSession next() {
     std::unique_lock lock(mutex_);
-    arrived_.wait(lock, [&] { return !queue_.empty(); });
+    changed_.wait(lock, [&] { return !queue_.empty(); });
     auto message = std::move(queue_.front());
     queue_.pop_front();
     return message;
@@ -73,35 +128,60 @@ class ServerInbox {
     return nullptr;
   }
 
-  // The session trusts the server, but a message it cannot decode still ends the session
-  // rather than being guessed at.
+  // One whole message. The session trusts the server, but a message it cannot decode
+  // still ends the session rather than being guessed at.
+  sessions::ToSession read_one() {
+    auto frame = sessions::receive_frame(socket_, sessions::kSessionInboundFrameLimit);
+    if (!frame) ::_exit(0);  // the server closed the session (or went away)
+    if (frame->passed_fd >= 0) ::close(frame->passed_fd);
+    auto message = sessions::decode_to_session(frame->body);
+    if (!message) {
+      log::plain("vivarium session: " + message.error().message);
+      ::_exit(0);
+    }
+    return std::move(*message);
+  }
+
   [[noreturn]] void read_loop() {
     for (;;) {
-      auto frame = sessions::receive_frame(socket_, sessions::kSessionInboundFrameLimit);
-      if (!frame) ::_exit(0);  // the server closed the session (or went away)
-      if (frame->passed_fd >= 0) ::close(frame->passed_fd);
-      auto message = sessions::decode_to_session(frame->body);
-      if (!message) {
-        log::plain("vivarium session: " + message.error().message);
-        ::_exit(0);
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return reader_reads_; });
+        reader_polls_ = true;
       }
-      // An interrupt after its execution ended finds nothing running and does nothing.
-      if (std::holds_alternative<sessions::InterruptRequest>(*message)) {
-        interpreter_.interrupt();
-        continue;
+      pollfd fds[2] = {{socket_, POLLIN, 0}, {wake_reader_, POLLIN, 0}};
+      while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
       }
+      std::uint64_t count;
+      if (fds[1].revents) (void)!::read(wake_reader_, &count, sizeof count);
       {
         std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(*message));
+        reader_polls_ = false;
+        // The execution ended: the main thread reads whatever comes next.
+        if (!reader_reads_ || !fds[0].revents) continue;
+        reader_busy_ = true;
       }
-      arrived_.notify_one();
+      auto message = read_one();
+      const bool interrupt = std::holds_alternative<sessions::InterruptRequest>(message);
+      // An interrupt after its execution ended finds nothing running and does nothing.
+      if (interrupt) interpreter_.interrupt();
+      {
+        std::lock_guard lock(mutex_);
+        reader_busy_ = false;
+        if (!interrupt) queue_.push_back(std::move(message));
+      }
+      changed_.notify_all();
     }
   }
 
   const int socket_;
   engine::Interpreter& interpreter_;
+  const int wake_reader_;  // an eventfd: execution_ended() takes the reader out of its poll
   std::mutex mutex_;
-  std::condition_variable arrived_;
+  std::condition_variable changed_;
+  bool reader_reads_ = false;   // an execution runs: the socket is the reader's
+  bool reader_polls_ = false;   // the reader waits in poll() (execution_ended must wake it)
+  bool reader_busy_ = false;    // the reader is reading a frame: the main thread waits for it
   std::deque<sessions::ToSession> queue_;
 };
 
@@ -189,7 +269,7 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
   inbox->start();
   bool named_session = !sandbox.spare;
   for (;;) {
-    auto received = inbox->next();
+    auto received = inbox->next_request();
     auto* exec = std::get_if<sessions::ExecRequest>(&received);
     if (!exec) continue;  // a reply after its execution ended: nothing to do
     if (!named_session) {
@@ -207,7 +287,9 @@ void session_main(int socket, engine::Interpreter& interpreter, const sessions::
       request.on_output = [&streamer](engine::OutputStream stream, std::string_view text) {
         streamer.write(stream, text);
       };
+    inbox->execution_began();
     auto result = interpreter.execute(request);
+    inbox->execution_ended();
     if (exec->stream) streamer.finish();
     const bool lost = result.interpreter_lost;
     // Cut here so that the result fits the server's frame limit; the server cuts again.
