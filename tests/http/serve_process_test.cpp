@@ -76,10 +76,14 @@ TEST(ServeSessions, CodeThatIgnoresTheInterruptIsKilledAndTheSessionReset) {
 TEST(ServeSessions, AKilledSessionProcessIsResetAndOthersKeepTheirState) {
   ServeProcess server;
   exec_code(server, "victim", "x = 1");
+  // The victim's process: the only session so far (with spares, pids need not follow
+  // the order of the sessions).
+  const auto victim = descendants_named(server.pid(), "vivarium-sess");
+  ASSERT_EQ(victim.size(), 1u);
   exec_code(server, "survivor", "y = 2");
   auto sessions = descendants_named(server.pid(), "vivarium-sess");
   ASSERT_EQ(sessions.size(), 2u);
-  ::kill(sessions.front(), SIGKILL);  // the first fork: the victim's
+  ::kill(victim.front(), SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto crashed = exec_code(server, "victim", "x");
   EXPECT_EQ(crashed.status, 200);
