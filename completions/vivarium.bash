@@ -73,7 +73,7 @@ _vivarium()
     # The internal __zygote and __run-host subcommands are left out on purpose.
     local subcommands='run serve mcp packages sandbox-check keys daemon'
     local run_opts='--help -h -c --file --output-dir --json --timeout --memory-limit --assets --packages-dir --wheels-dir --preload --cache-dir --sandbox-uids --verbose --no-daemon'
-    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload --mcp-allowed-origins --log-format --api-keys --allow-unauthenticated --metrics-public --trust-proxy --max-sessions-per-key --max-executions-per-key --rate-limit --rate-burst --instance-id'
+    local serve_opts='--help -h --host --port --session-timeout --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-sessions --spare-sessions --max-body-size --max-output-size --max-output-files-size --max-output-files --header-timeout --body-timeout --write-timeout --keep-alive-timeout --max-connections --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload --mcp-allowed-origins --log-format --api-keys --allow-unauthenticated --metrics-public --trust-proxy --max-sessions-per-key --max-executions-per-key --rate-limit --rate-burst --instance-id'
     local mcp_opts='--help -h --execution-timeout --memory-limit --process-memory-limit --total-memory-limit --max-body-size --max-output-size --max-output-files-size --max-output-files --max-json-depth --sandbox-uids --require-full-sandbox --log-level --assets --cache-dir --packages-dir --wheels-dir --preload'
     local packages_opts='--help -h --packages-dir --wheels-dir --assets --preload'
     local sandbox_check_opts='--help -h --sandbox-uids'
@@ -186,7 +186,7 @@ _vivarium()
                     mapfile -t COMPREPLY < <(compgen -W 'text json' -- "$cur")
                     return
                     ;;
-                --port | --session-timeout | --execution-timeout | --max-sessions | --max-body-size | \
+                --port | --session-timeout | --execution-timeout | --max-sessions | --spare-sessions | --max-body-size | \
                     --max-output-size | --max-output-files-size | --max-output-files | --process-memory-limit | --total-memory-limit | --header-timeout | \
                     --body-timeout | --write-timeout | --keep-alive-timeout | --max-connections | --max-json-depth | --sandbox-uids | \
                     --mcp-allowed-origins | --trust-proxy | --max-sessions-per-key | --max-executions-per-key | \

@@ -108,6 +108,7 @@ complete -c vivarium -n $serve -l memory-limit -x -a '256M 512M 1G 2G 4G' -d 'Py
 complete -c vivarium -n $serve -l process-memory-limit -x -d 'Resident memory of a session process past which it is killed and reset [env PROCESS_MEMORY_LIMIT]'
 complete -c vivarium -n $serve -l total-memory-limit -x -d 'Memory all sessions together may use; a new session past it gets HTTP 503 [env TOTAL_MEMORY_LIMIT]'
 complete -c vivarium -n $serve -l max-sessions -x -d 'Sessions alive at once; more get HTTP 503 [env MAX_SESSIONS]'
+complete -c vivarium -n $serve -l spare-sessions -x -d 'Session processes kept warm for new sessions; 0 for none [env SPARE_SESSIONS, default 2]'
 complete -c vivarium -n $serve -l max-body-size -x -d 'Largest request body; larger gets HTTP 413 [env MAX_BODY_SIZE]'
 complete -c vivarium -n $serve -l max-output-size -x -d 'std_out and std_err kept per execution, each [env MAX_OUTPUT_SIZE]'
 complete -c vivarium -n $serve -l max-output-files-size -x -d 'Total size of output_files per execution [env MAX_OUTPUT_FILES_SIZE]'

@@ -26,6 +26,7 @@ const prometheus::Histogram::BucketBoundaries kNewSessionBuckets = {0.001, 0.002
 constexpr std::array kOutcomes = {"ok", "error", "timeout", "reset", "refused"};
 constexpr std::array kResetReasons = {"memory_limit", "timeout", "crashed", "bad_message", "interpreter_lost"};
 constexpr std::array kRejections = {"auth", "rate", "size"};
+constexpr std::array kSessionStarts = {"spare", "fork"};
 
 }  // namespace
 
@@ -74,10 +75,22 @@ struct Metrics::Families {
                                              .Help("Times the zygote died and was started again.")
                                              .Register(registry)
                                              .Add({});
+  prometheus::Family<prometheus::Counter>& session_starts =
+      BuildCounter()
+          .Name("vivarium_session_starts_total")
+          .Help("Session processes given to a first execution, by where they came from: a ready spare, or a fork "
+                "on the request's path.")
+          .Register(registry);
+  prometheus::Gauge& spare_sessions = BuildGauge()
+                                          .Name("vivarium_spare_sessions")
+                                          .Help("Spare session processes ready now (--spare-sessions).")
+                                          .Register(registry)
+                                          .Add({});
   prometheus::Family<prometheus::Gauge>& resident =
       BuildGauge()
           .Name("vivarium_resident_memory_bytes")
-          .Help("Resident memory at scrape time, by process: the server, the zygote, and all sessions together.")
+          .Help("Resident memory at scrape time, by process: the server, the zygote, all sessions together, and "
+                "all spares together.")
           .Register(registry);
   prometheus::Family<prometheus::Counter>& http_requests =
       BuildCounter()
@@ -96,7 +109,8 @@ struct Metrics::Families {
     for (const char* outcome : kOutcomes) executions.Add({{"outcome", outcome}});
     for (const char* reason : kResetReasons) session_resets.Add({{"reason", reason}});
     for (const char* reason : kRejections) rejections.Add({{"reason", reason}});
-    for (const char* process : {"server", "zygote", "sessions"}) resident.Add({{"process", process}});
+    for (const char* process : {"server", "zygote", "sessions", "spares"}) resident.Add({{"process", process}});
+    for (const char* from : kSessionStarts) session_starts.Add({{"from", from}});
   }
 };
 
@@ -119,6 +133,9 @@ void Metrics::new_session(std::chrono::duration<double> latency) {
 }
 
 void Metrics::zygote_restarted() { families_->zygote_restarts.Increment(); }
+void Metrics::session_started(SessionStart from) {
+  families_->session_starts.Add({{"from", kSessionStarts[static_cast<std::size_t>(from)]}}).Increment();
+}
 
 void Metrics::http_request(std::string_view route, int status) {
   families_->http_requests.Add({{"route", std::string(route)}, {"status", std::to_string(status)}}).Increment();
@@ -132,7 +149,9 @@ void Metrics::set_resident_memory(const ResidentMemory& memory) {
   families_->resident.Add({{"process", "server"}}).Set(static_cast<double>(memory.server));
   families_->resident.Add({{"process", "zygote"}}).Set(static_cast<double>(memory.zygote));
   families_->resident.Add({{"process", "sessions"}}).Set(static_cast<double>(memory.sessions));
+  families_->resident.Add({{"process", "spares"}}).Set(static_cast<double>(memory.spares));
 }
+void Metrics::set_spare_sessions(std::size_t count) { families_->spare_sessions.Set(static_cast<double>(count)); }
 
 std::string Metrics::render() const { return prometheus::TextSerializer().Serialize(families_->registry.Collect()); }
 

@@ -41,6 +41,9 @@ const std::vector<SettingInfo>& server_settings() {
        "Memory all sessions together may use, enforced by a parent memory cgroup; a new session past it gets HTTP "
        "503 (without writable cgroups: a warning, and only the per-process watch)"},
       {"MAX_SESSIONS", "--max-sessions", "N", "100", "Sessions alive at once; more get HTTP 503"},
+      {"SPARE_SESSIONS", "--spare-sessions", "N", "2",
+       "Session processes kept forked, locked down and warmed ahead of time, so that a new session's first "
+       "execution does not wait for a fork (0: none); they count in memory, not in --max-sessions"},
       {"MAX_BODY_SIZE", "--max-body-size", "SIZE", "50M", "Largest request body; larger gets HTTP 413"},
       {"MAX_OUTPUT_SIZE", "--max-output-size", "SIZE", "1M",
        "std_out and std_err kept per execution, each, and the final expression's JSON; the rest is cut "
@@ -63,8 +66,8 @@ const std::vector<SettingInfo>& server_settings() {
       {"MAX_JSON_DEPTH", "--max-json-depth", "N", "64",
        "Deepest nesting of a JSON request body; deeper gets HTTP 400 validation"},
       {"SANDBOX_UIDS", "--sandbox-uids", "FIRST-LAST", "1879048192-1879113727",
-       "When run as root: the uids (and equal gids) that sessions switch to, one per live session; the range "
-       "must be larger than --max-sessions"},
+       "When run as root: the uids (and equal gids) that sessions switch to, one per live session or spare; the "
+       "range must be larger than --max-sessions plus --spare-sessions"},
       {"REQUIRE_FULL_SANDBOX", "--require-full-sandbox", nullptr, "off",
        "Refuse to start, and end any session, if a layer of the process wall is missing on this machine (see "
        "vivarium sandbox-check)"},
@@ -186,6 +189,11 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     if (!value) return std::unexpected(value.error());
     config.max_sessions = static_cast<int>(*value);
   }
+  if (auto spares = get("SPARE_SESSIONS")) {
+    auto value = parse_integer("SPARE_SESSIONS", *spares, 0, 64);
+    if (!value) return std::unexpected(value.error());
+    config.spare_sessions = static_cast<int>(*value);
+  }
   if (auto r = size("MAX_BODY_SIZE", config.max_body_size, 1024, std::uint64_t{1} << 30); !r)
     return std::unexpected(r.error());
   if (auto r = size("MAX_OUTPUT_SIZE", config.max_output_size, 1, std::uint64_t{1} << 30); !r)
@@ -222,9 +230,11 @@ std::expected<ServerConfig, std::string> resolve_config(const std::map<std::stri
     if (!parsed) return std::unexpected("SANDBOX_UIDS: " + parsed.error().message);
     config.sandbox_ids = *parsed;
   }
-  if (config.sandbox_ids.count <= static_cast<std::uint32_t>(config.max_sessions))
+  // A spare holds its uid from its fork on, like a session.
+  if (const auto needed = static_cast<std::uint32_t>(config.max_sessions + config.spare_sessions);
+      config.sandbox_ids.count <= needed)
     return std::unexpected("SANDBOX_UIDS: the range holds " + std::to_string(config.sandbox_ids.count) +
-                           " uids, fewer than MAX_SESSIONS + 1 (" + std::to_string(config.max_sessions + 1) +
+                           " uids, fewer than MAX_SESSIONS + SPARE_SESSIONS + 1 (" + std::to_string(needed + 1) +
                            "); give it a larger range");
   for (auto [name, target] : {std::pair{"REQUIRE_FULL_SANDBOX", &config.require_full_sandbox},
                               std::pair{"ALLOW_UNAUTHENTICATED", &config.allow_unauthenticated},
@@ -377,7 +387,7 @@ std::string describe(const ServerConfig& config) {
   std::ostringstream out;
   out << "execution timeout " << static_cast<double>(config.execution_timeout.count()) / 1000 << " s, memory "
       << format_size(config.memory_limit) << " per session (process " << format_size(config.process_memory_limit)
-      << "), at most " << config.max_sessions << " sessions, idle timeout "
+      << "), at most " << config.max_sessions << " sessions, " << config.spare_sessions << " spare processes, idle timeout "
       << static_cast<double>(config.session_timeout.count()) / 60000 << " min, body "
       << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
       << " per stream, output files " << format_size(config.max_output_files_size) << " in at most "

@@ -216,6 +216,9 @@ int serve_mcp_stdio(const ServerConfig& given, const std::filesystem::path& exec
   // The session lives as long as the client keeps stdin open, however idle.
   ServerConfig config = given;
   config.session_timeout = std::chrono::hours(24 * 365 * 100);
+  // One session for the life of the process: a spare would only hold memory (a first
+  // call from a model arrives seconds after the start, and a fork takes milliseconds).
+  config.spare_sessions = 0;
   const auto channel = take_over_stdio();
   if (channel.in < 0 || channel.out < 0) {
     log::error("vivarium mcp needs stdin and stdout: start it from an MCP client, which gives it pipes");

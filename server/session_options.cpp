@@ -8,7 +8,8 @@ sessions::SessionServiceOptions session_service_options(const ServerConfig& conf
   const packages::PackageReader reader{setup.options.packages, setup.options.wheels};
   return {
       .zygote = {executable, setup.options.assets_dir, config.cache_dir, config.memory_limit, setup.packages_dir,
-                 setup.wheels_dir, config.preload, config.sandbox_ids, config.require_full_sandbox},
+                 setup.wheels_dir, config.preload, config.sandbox_ids, config.require_full_sandbox,
+                 config.spare_sessions},
       .limits = {config.execution_timeout, config.max_output_size, config.max_output_files_size,
                  config.max_output_files, config.max_sessions},
       .packages = reader,

@@ -38,6 +38,9 @@ void SessionService::update_gauges() {
     std::lock_guard lock(session->mutex);
     if (session->process) memory.sessions += resident_bytes(session->process->pid);
   }
+  const auto spares = zygote_.spare_pids();
+  for (const pid_t pid : spares) memory.spares += resident_bytes(pid);
+  options_.metrics->set_spare_sessions(spares.size());
   options_.metrics->set_sessions_active(registry_.size());
   options_.metrics->set_resident_memory(memory);
 }

@@ -109,6 +109,7 @@ Bytes encode(const ForkRequest& m) {
   nlohmann::json message{
       {"type", "fork"}, {"uid", m.uid}, {"gid", m.gid}, {"require_full_sandbox", m.require_full_sandbox}};
   if (!m.cgroups.empty()) message["cgroups"] = m.cgroups;
+  if (m.spare) message["spare"] = true;
   return to_frame(message);
 }
 Bytes encode(const ForkReply& m) { return to_frame({{"type", "forked"}, {"pid", m.pid}}); }
@@ -229,6 +230,10 @@ std::expected<ForkRequest, WireError> decode_fork_request(std::span<const std::u
     request.uid = static_cast<std::uint32_t>(uid);
     request.gid = static_cast<std::uint32_t>(gid);
     request.require_full_sandbox = require_full_sandbox;
+    WIRE_TRY(spare, fields.find("spare", false));
+    if (spare && !spare->is_boolean())
+      return std::unexpected(fields.error(WireErrorKind::wrong_type, "spare", "is not a boolean"));
+    request.spare = spare && spare->get<bool>();
     WIRE_TRY(cgroups, fields.find("cgroups", false));
     if (!cgroups) return request;
     // A memory and a pids folder on cgroup v1, one folder on v2.

@@ -144,6 +144,8 @@ int zygote_main(int control_fd, pid_t expected_parent) {
     const sandbox::PidNamespaceFork forked = sandbox::fork_in_own_pid_namespace();
     const pid_t child = forked.pid;
     if (child == 0) {
+      // Named at once: a process list never shows a second vivarium-zyg.
+      ::prctl(PR_SET_NAME, fork_request->spare ? "vivarium-spare" : "vivarium-sess");
       // Into its cgroups before anything else: on cgroup v1 pages stay charged where
       // they were first touched (docs/memory-cgroups.md). Outside them it must not run.
       for (const auto& file : procs_files)

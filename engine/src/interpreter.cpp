@@ -14,6 +14,7 @@
 #include "src/capped_allocator.h"
 #include "src/embedded_sources.h"
 #include "src/event_loop.h"
+#include "src/execution_watchdog.h"
 #include "src/host_functions.h"
 #include "src/isolate_state.h"
 #include "src/module_loader.h"
@@ -61,14 +62,6 @@ std::size_t on_near_heap_limit(void* data, std::size_t current_limit, std::size_
 
 }  // namespace
 
-// The running execution as the watchdog and interrupt() see it (both on other threads).
-struct ExecutionWatch {
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool running = false;              // between the start and the end of execute()
-  bool interrupt_requested = false;  // interrupt() was called during this execution
-};
-
 struct Interpreter::Impl {
   BootOptions options;
   IsolateState state;
@@ -77,13 +70,14 @@ struct Interpreter::Impl {
   v8::Global<v8::Function> execute_function;
   std::shared_ptr<v8::BackingStore> interrupt_store;  // Int32Array Pyodide polls
   detail::LoopWakeup wakeup;
-  ExecutionWatch watch;
+  std::unique_ptr<detail::ExecutionWatchdog> watchdog;  // made at the end of the boot
   bool usable = false;
   bool reseed_pending = false;
   std::vector<std::string> missing_preloads;
   BootTimings timings;
 
   ~Impl() {
+    watchdog.reset();  // its thread may still call into the isolate
     if (!isolate) return;
     {
       v8::Isolate::Scope isolate_scope(isolate);
@@ -197,6 +191,23 @@ std::expected<void, std::string> Interpreter::Impl::boot() {
   detail::write_module_code_caches(isolate);
   state.output = nullptr;
   timings.wasm_cache_hit = state.wasm_cache_hit;
+  // KeyboardInterrupt at the deadline or when interrupt() asks, TerminateExecution after
+  // a grace period, then the embedder's last resort. It always watches, even without a
+  // timeout, so that an interrupt escalates the same way.
+  auto* interrupt_flag = static_cast<std::int32_t*>(interrupt_store->Data());
+  watchdog = std::make_unique<detail::ExecutionWatchdog>(
+      detail::ExecutionWatchdog::Actions{.interrupt =
+                                             [this, interrupt_flag] {
+                                               std::atomic_ref<std::int32_t>(*interrupt_flag).store(kSigint);
+                                               wakeup.interrupt();
+                                             },
+                                         .terminate =
+                                             [this] {
+                                               isolate->TerminateExecution();
+                                               wakeup.interrupt();
+                                             },
+                                         .unresponsive = options.on_unresponsive},
+      options.interrupt_grace);
   timings.total_ms = ms_since(started);
   usable = true;
   return {};
@@ -226,38 +237,12 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
     if (request.on_output) request.on_output(is_stderr ? OutputStream::err : OutputStream::out, text);
   };
 
-  // Watchdog: KeyboardInterrupt at the deadline or when interrupt() asks, TerminateExecution
-  // after a grace period, then the embedder's last resort. It always runs, even without a
-  // timeout, so that an interrupt escalates the same way (a thread costs ~30 us).
-  std::atomic<bool> timed_out{false}, interrupted{false}, hard_stopped{false};
   auto* interrupt_flag = static_cast<std::int32_t*>(interrupt_store->Data());
   std::atomic_ref<std::int32_t>(*interrupt_flag).store(0);
   wakeup.interrupted = false;
-  {
-    std::lock_guard lock(watch.mutex);
-    watch.running = true;
-    watch.interrupt_requested = false;
-  }
   std::optional<Clock::time_point> deadline;
   if (request.timeout) deadline = started + *request.timeout;
-  std::thread watchdog([&, deadline, grace = options.interrupt_grace] {
-    std::unique_lock lock(watch.mutex);
-    const auto asked_to_stop = [&] { return !watch.running || watch.interrupt_requested; };
-    if (deadline)
-      watch.changed.wait_until(lock, *deadline, asked_to_stop);
-    else
-      watch.changed.wait(lock, asked_to_stop);
-    if (!watch.running) return;
-    (watch.interrupt_requested ? interrupted : timed_out) = true;
-    std::atomic_ref<std::int32_t>(*interrupt_flag).store(kSigint);
-    wakeup.interrupt();
-    if (watch.changed.wait_for(lock, grace, [&] { return !watch.running; })) return;
-    hard_stopped = true;
-    isolate->TerminateExecution();
-    wakeup.interrupt();
-    if (watch.changed.wait_for(lock, grace, [&] { return !watch.running; })) return;
-    if (options.on_unresponsive) options.on_unresponsive();
-  });
+  watchdog->begin(deadline);
 
   v8::TryCatch try_catch(isolate);
   auto argv = v8::Array::New(isolate, static_cast<int>(request.argv.size()));
@@ -296,12 +281,8 @@ ExecutionResult Interpreter::Impl::execute(const ExecutionRequest& request) {
         break;
     }
   }
-  {
-    std::lock_guard lock(watch.mutex);
-    watch.running = false;
-  }
-  watch.changed.notify_all();
-  watchdog.join();
+  // From here on the watchdog does nothing more to this execution.
+  const auto [timed_out, interrupted, hard_stopped] = watchdog->end();
   std::atomic_ref<std::int32_t>(*interrupt_flag).store(0);
   if (isolate->IsExecutionTerminating() || hard_stopped || state.heap_exhausted) {
     isolate->CancelTerminateExecution();
@@ -426,16 +407,7 @@ std::expected<std::unique_ptr<Interpreter>, std::string> Interpreter::boot(const
 ExecutionResult Interpreter::execute(const ExecutionRequest& request) { return impl_->execute(request); }
 bool Interpreter::usable() const { return impl_->usable; }
 
-bool Interpreter::interrupt() {
-  auto& watch = impl_->watch;
-  {
-    std::lock_guard lock(watch.mutex);
-    if (!watch.running) return false;
-    watch.interrupt_requested = true;
-  }
-  watch.changed.notify_all();
-  return true;
-}
+bool Interpreter::interrupt() { return impl_->watchdog && impl_->watchdog->interrupt(); }
 
 void Interpreter::reseed_after_fork() {
   // A fork copies the generator state of its parent: every session would draw the same

@@ -65,7 +65,8 @@ TEST(ServeSandbox, EachSessionIsItsOwnUnprivilegedUserInItsOwnNamespaces) {
 
 TEST(ServeSandbox, ASessionGivesUpItsUidWhenItEnds) {
   if (::geteuid() != 0) GTEST_SKIP() << "sandbox uids are given only by a root server";
-  ServeProcess server({"--max-sessions", "2"});
+  // No spare: it would hold the next free uid (serve_spares_test.cpp checks theirs).
+  ServeProcess server({"--max-sessions", "2", "--spare-sessions", "0"});
   exec_code(server, "a", "1");
   const auto first = descendants_named(server.pid(), "vivarium-sess");
   ASSERT_EQ(first.size(), 1u);

@@ -229,7 +229,8 @@ TEST(ServeMetrics, AScrapeCountsWhatHappenedByLabel) {
 }
 
 TEST(ServeMetrics, ExpiriesAndZygoteRestartsAreCounted) {
-  ServeProcess server({"--session-timeout", "0.01"});  // 0.6 s idle, then the session ends
+  // No spare: the session after the kill must fork, through a restarted zygote.
+  ServeProcess server({"--session-timeout", "0.01", "--spare-sessions", "0"});  // 0.6 s idle, then it ends
   exec_code(server, "expiring", "1");
   // Counted just after the registry drops it, by the thread that expires sessions.
   for (int i = 0; i < 250 && value_of(scrape(server), "vivarium_sessions_expired_total") != 1; ++i)

@@ -40,18 +40,31 @@ TEST(ParseDotenv, ALineWithoutKeyAndEqualsIsAnErrorNamingIt) {
   EXPECT_EQ(parse_dotenv("=1\n").error(), ".env line 1: expected KEY=VALUE");
 }
 
-TEST(ResolveConfig, SandboxUidsAreARangeLargerThanTheSessionCap) {
-  auto config = resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "99"}}, {}, {});
+TEST(ResolveConfig, SandboxUidsAreARangeLargerThanTheSessionCapAndTheSpares) {
+  auto config = resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "97"}}, {}, {});
   ASSERT_TRUE(config) << config.error();
   EXPECT_EQ(config->sandbox_ids.first, 200000u);
   EXPECT_EQ(config->sandbox_ids.count, 100u);
-  auto small = resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "100"}}, {}, {});
+  // Each spare holds a uid of its own, like a session (2 by default).
+  auto small = resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "98"}}, {}, {});
   ASSERT_FALSE(small);
-  EXPECT_NE(small.error().find("fewer than MAX_SESSIONS + 1 (101)"), std::string::npos) << small.error();
+  EXPECT_NE(small.error().find("fewer than MAX_SESSIONS + SPARE_SESSIONS + 1 (101)"), std::string::npos)
+      << small.error();
+  EXPECT_TRUE(resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "99"}, {"SPARE_SESSIONS", "0"}},
+                             {}, {}));
   auto root = resolve_config({{"SANDBOX_UIDS", "0-1000"}}, {}, {});
   ASSERT_FALSE(root);
   EXPECT_NE(root.error().find("SANDBOX_UIDS: invalid uid range '0-1000': uid 0 is root"), std::string::npos)
       << root.error();
+}
+
+TEST(ResolveConfig, SpareSessionsDefaultToTwoAndZeroTurnsThemOff) {
+  EXPECT_EQ(resolve_config({}, {}, {})->spare_sessions, 2);
+  EXPECT_EQ(resolve_config({}, {{"SPARE_SESSIONS", "0"}}, {})->spare_sessions, 0);
+  EXPECT_EQ(resolve_config({{"SPARE_SESSIONS", "8"}}, {}, {})->spare_sessions, 8);
+  auto bad = resolve_config({}, {{"SPARE_SESSIONS", "-1"}}, {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), "SPARE_SESSIONS='-1': expected a whole number from 0 to 64");
 }
 
 TEST(ResolveConfig, RequireFullSandboxIsASwitchWithBooleanEnvironmentValues) {

@@ -125,6 +125,13 @@ TEST(WireMessages, EveryOtherMessageRoundTrips) {
                 .error()
                 .kind,
             WireErrorKind::wrong_type);
+  EXPECT_FALSE(with(0)->spare) << "a request that does not say is not for a spare";
+  EXPECT_TRUE(decode_fork_request(encode(ForkRequest{.spare = true}))->spare);
+  EXPECT_EQ(decode_fork_request(
+                cbor({{"type", "fork"}, {"uid", 0}, {"gid", 0}, {"require_full_sandbox", false}, {"spare", 1}}))
+                .error()
+                .kind,
+            WireErrorKind::wrong_type);
   auto forked = decode_fork_outcome(encode(ForkReply{4321}));
   ASSERT_TRUE(forked);
   EXPECT_EQ(std::get<ForkReply>(*forked).pid, 4321);

@@ -26,11 +26,18 @@ enum class ExecutionOutcome {
   refused,  // it did not run (session cap, memory budget, deleted session, client gone)
 };
 
+// Where a new session's process came from (the `from` label of vivarium_session_starts_total).
+enum class SessionStart {
+  spare,  // a spare forked and warmed ahead of time (--spare-sessions)
+  fork,   // forked for it, on the request's path
+};
+
 // Resident memory at scrape time, by process.
 struct ResidentMemory {
   std::uint64_t server = 0;
   std::uint64_t zygote = 0;
   std::uint64_t sessions = 0;  // every live session process together
+  std::uint64_t spares = 0;    // every spare session process together
 };
 
 class Metrics {
@@ -49,6 +56,7 @@ class Metrics {
   // From asking the zygote for a process until the process is handed to its first execution.
   void new_session(std::chrono::duration<double> latency);
   void zygote_restarted();
+  void session_started(SessionStart from);
 
   // HTTP (server/serve.cpp's request log): `route` is a pattern from a fixed set, never a
   // raw path. 401, 429 and 413 also count as rejections (auth, rate, size).
@@ -57,6 +65,7 @@ class Metrics {
   // Set at scrape time, just before render().
   void set_sessions_active(std::size_t count);
   void set_resident_memory(const ResidentMemory& memory);
+  void set_spare_sessions(std::size_t count);
 
   // The text exposition format 0.0.4.
   std::string render() const;

@@ -32,6 +32,8 @@ struct ServerConfig {
   // smaller of RAM and the memory limit of vivarium's own cgroup.
   std::uint64_t total_memory_limit = 0;
   int max_sessions = 100;
+  // SPARE_SESSIONS: processes forked ahead of new sessions (sessions/zygote.h); 0: none.
+  int spare_sessions = 2;
   std::uint64_t max_body_size = std::uint64_t{50} << 20;
   std::uint64_t max_output_size = std::uint64_t{1} << 20;         // per stream
   std::uint64_t max_output_files_size = std::uint64_t{50} << 20;  // per execution

@@ -53,6 +53,9 @@ struct ForkRequest {
   // cgroup folders the child enters before it runs anything (docs/memory-cgroups.md);
   // empty without cgroups.
   std::vector<std::string> cgroups;
+  // A spare (zygote.h): it warms itself up after its lock-down, before any request, and
+  // is named vivarium-spare until its first execution arrives.
+  bool spare = false;
 };
 // --- zygote -> server ---------------------------------------------------------------
 struct ForkReply {
