@@ -379,7 +379,8 @@ TEST(RunCli, CtrlCRaisesKeyboardInterruptAndExitsWith130) {
   const std::string rest = client.read_stdout_until("KeyboardInterrupt\n", std::chrono::seconds(30));
   EXPECT_EQ(client.wait(), 130);
   EXPECT_NE(rest.find("Traceback (most recent call last):\n"), std::string::npos) << rest;
-  EXPECT_NE(rest.find("time.sleep(60)"), std::string::npos) << rest;
+  // Where it landed: in the sleep, or in the print's last steps (it may come that early).
+  EXPECT_NE(rest.find("  File \"<string>\", line "), std::string::npos) << rest;
   EXPECT_TRUE(rest.ends_with("KeyboardInterrupt\n")) << rest;
 }
 
