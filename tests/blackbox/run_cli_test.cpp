@@ -386,8 +386,9 @@ TEST(RunCli, CtrlCRaisesKeyboardInterruptAndExitsWith130) {
 
 TEST(RunCli, AProgramMayCatchCtrlCAndCarryOn) {
   LiveProcess client({"/bin/sh", "-c", "exec \"$0\" run -c \"$1\" 2>&1", vivarium_binary(),
-                      "import time\nprint('running', flush=True)\n"
-                      "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('caught', flush=True)\n"});
+                      "import time\n"
+                      "try:\n    print('running', flush=True)\n    time.sleep(60)\n"
+                      "except KeyboardInterrupt:\n    print('caught', flush=True)\n"});
   ASSERT_EQ(client.read_stdout_until("running\n", std::chrono::seconds(60)), "running\n");
   client.send_signal(SIGINT);
   EXPECT_EQ(client.read_stdout_until("caught\n", std::chrono::seconds(30)), "running\ncaught\n");
