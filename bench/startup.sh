@@ -27,12 +27,23 @@ require_tools hyperfine node
 # Both binaries boot the same bundle, whichever folder the baseline was copied to.
 export VIVARIUM_ASSETS="${VIVARIUM_ASSETS:-$PYODIDE}"
 unset VIVARIUM_NO_DAEMON
+has_daemon=0
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/vivarium-startup.XXXXXX")"
+# The zygotes this script starts and stops live in a folder of its own: `vivarium daemon
+# stop` ends every zygote of the folder, and the user's others must not be among them.
+export XDG_RUNTIME_DIR="$TMP/runtime"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+cleanup() {
+  ((has_daemon)) && "$VIVARIUM" daemon stop >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
 
 # What this binary can do: `run --no-daemon` and `vivarium daemon` arrive with the warm
 # zygote (issue 13); before that every run is in-process.
 # (A binary without the option ran the program with '--no-daemon' in its sys.argv.)
 supports_no_daemon() { "$1" run --no-daemon -c 'import sys; sys.exit(0 if sys.argv == ["-c"] else 3)' >/dev/null 2>&1; }
-has_daemon=0
 "$VIVARIUM" --help 2>/dev/null | grep -qE '^ +daemon ' && has_daemon=1
 in_process=("$VIVARIUM" run -c 'print(1)') in_process_name="run (in-process)"
 if supports_no_daemon "$VIVARIUM"; then
@@ -44,13 +55,6 @@ if [[ -n "$BASELINE" ]]; then
   supports_no_daemon "$BASELINE" && baseline_cmd=("$BASELINE" run --no-daemon -c 'print(1)')
 fi
 quote() { printf '%q ' "$@"; }
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/vivarium-startup.XXXXXX")"
-cleanup() {
-  ((has_daemon)) && "$VIVARIUM" daemon stop >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # The first run after a cache change compiles the wasm (~11 s), and a binary with another
 # snapshot format makes its own once (~4 s): done here, untimed.
@@ -82,9 +86,9 @@ hyperfine --warmup 0 --runs "$batch_runs" --style basic --export-json "$TMP/batc
   -n "python3 batch" "for i in \$(seq $BATCH); do $(quote "$PYTHON") -c pass; done" >&2
 
 # Resident memory, sampled from outside (the sandboxed program cannot read /proc): a
-# program that sleeps, found by its process name (the newest `vivarium-prog`; for an
-# in-process run, the child of the `vivarium run` process), and the zygote it was forked
-# from (its nearest `vivarium-daemon` ancestor).
+# program that sleeps, found by its process name (the newest `vivarium-prog` whose
+# nearest `vivarium-daemon` ancestor runs this binary; for an in-process run, the child
+# of the `vivarium run` process), and that zygote.
 memory_of() {  # PID -> "RSS_KiB PSS_KiB"
   local rss pss
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
@@ -103,13 +107,26 @@ zygote_of() {  # PID -> the nearest ancestor named vivarium-daemon, or nothing
   done
   return 0
 }
+ours="$(readlink -f "$VIVARIUM")"
+program_of_ours() {  # the newest vivarium-prog forked by a zygote of this binary, if any
+  local program zygote
+  # Any uid: as root, a program runs as a uid of --sandbox-uids.
+  for program in $(pgrep -x vivarium-prog | sort -rn); do
+    zygote=$(zygote_of "$program")
+    if [[ -n "$zygote" && "$(readlink -f "/proc/$zygote/exe" 2>/dev/null)" == "$ours" ]]; then
+      echo "$program"
+      return 0
+    fi
+  done
+  return 0
+}
 program_memory() {  # LABEL COMMAND... -> "LABEL RSS PSS" lines (0 0: not found)
   local label="$1" pid found="" zygote="" i
   shift
   "$@" -c 'import time; time.sleep(3)' >/dev/null 2>&1 &
   pid=$!
   for i in $(seq 100); do
-    found=$(pgrep -n -u "$(id -u)" -x vivarium-prog || true)
+    found=$(program_of_ours)
     [[ -n "$found" ]] || found=$(pgrep -P "$pid" | head -1 || true)
     [[ -n "$found" ]] && break
     sleep 0.05
