@@ -78,8 +78,9 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Counter>& session_starts =
       BuildCounter()
           .Name("vivarium_session_starts_total")
-          .Help("Session processes given to a first execution, by where they came from: a ready spare, or a fork "
-                "on the request's path.")
+          .Help(
+              "Session processes given to a first execution, by where they came from: a ready spare, or a fork "
+              "on the request's path.")
           .Register(registry);
   prometheus::Gauge& spare_sessions = BuildGauge()
                                           .Name("vivarium_spare_sessions")
@@ -89,8 +90,9 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Gauge>& resident =
       BuildGauge()
           .Name("vivarium_resident_memory_bytes")
-          .Help("Resident memory at scrape time, by process: the server, the zygote, all sessions together, and "
-                "all spares together.")
+          .Help(
+              "Resident memory at scrape time, by process: the server, the zygote, all sessions together, and "
+              "all spares together.")
           .Register(registry);
   prometheus::Family<prometheus::Counter>& http_requests =
       BuildCounter()

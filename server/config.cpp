@@ -387,9 +387,9 @@ std::string describe(const ServerConfig& config) {
   std::ostringstream out;
   out << "execution timeout " << static_cast<double>(config.execution_timeout.count()) / 1000 << " s, memory "
       << format_size(config.memory_limit) << " per session (process " << format_size(config.process_memory_limit)
-      << "), at most " << config.max_sessions << " sessions, " << config.spare_sessions << " spare processes, idle timeout "
-      << static_cast<double>(config.session_timeout.count()) / 60000 << " min, body "
-      << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
+      << "), at most " << config.max_sessions << " sessions, " << config.spare_sessions
+      << " spare processes, idle timeout " << static_cast<double>(config.session_timeout.count()) / 60000
+      << " min, body " << format_size(config.max_body_size) << ", output " << format_size(config.max_output_size)
       << " per stream, output files " << format_size(config.max_output_files_size) << " in at most "
       << config.max_output_files << " files, at most " << config.max_connections << " connections (timeouts: headers "
       << static_cast<double>(config.header_timeout.count()) / 1000 << " s, body "

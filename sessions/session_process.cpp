@@ -181,9 +181,9 @@ class ServerInbox {
   const int wake_reader_;  // an eventfd: execution_ended() takes the reader out of its poll
   std::mutex mutex_;
   std::condition_variable changed_;
-  bool reader_reads_ = false;   // an execution runs: the socket is the reader's
-  bool reader_polls_ = false;   // the reader waits in poll() (execution_ended must wake it)
-  bool reader_busy_ = false;    // the reader is reading a frame: the main thread waits for it
+  bool reader_reads_ = false;  // an execution runs: the socket is the reader's
+  bool reader_polls_ = false;  // the reader waits in poll() (execution_ended must wake it)
+  bool reader_busy_ = false;   // the reader is reading a frame: the main thread waits for it
   std::deque<sessions::ToSession> queue_;
 };
 

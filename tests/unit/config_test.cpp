@@ -50,8 +50,8 @@ TEST(ResolveConfig, SandboxUidsAreARangeLargerThanTheSessionCapAndTheSpares) {
   ASSERT_FALSE(small);
   EXPECT_NE(small.error().find("fewer than MAX_SESSIONS + SPARE_SESSIONS + 1 (101)"), std::string::npos)
       << small.error();
-  EXPECT_TRUE(resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "99"}, {"SPARE_SESSIONS", "0"}},
-                             {}, {}));
+  EXPECT_TRUE(
+      resolve_config({{"SANDBOX_UIDS", "200000-200099"}, {"MAX_SESSIONS", "99"}, {"SPARE_SESSIONS", "0"}}, {}, {}));
   auto root = resolve_config({{"SANDBOX_UIDS", "0-1000"}}, {}, {});
   ASSERT_FALSE(root);
   EXPECT_NE(root.error().find("SANDBOX_UIDS: invalid uid range '0-1000': uid 0 is root"), std::string::npos)

@@ -92,7 +92,7 @@ class Zygote : public SessionLauncher {
   ZygoteOptions options_;
   SandboxIds sandbox_ids_;
   mutable std::mutex mutex_;
-  std::mutex restart_mutex_;      // one restart at a time, taken before mutex_
+  std::mutex restart_mutex_;                   // one restart at a time, taken before mutex_
   std::atomic<std::uint64_t> generation_ = 0;  // zygotes started so far
   pid_t pid_ = -1;
   int pidfd_ = -1;
