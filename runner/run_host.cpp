@@ -16,22 +16,12 @@
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
 #include "sessions/run_messages.h"
+#include "sessions/warm_up.h"
 
 namespace vivarium::runner {
 namespace {
 
 constexpr auto kBootFrameLimit = std::chrono::seconds(10);
-
-// What the zygote of `serve` warms too (sessions/zygote_main.cpp): the execution path
-// once, then the standard library modules that programs commonly import, so that no
-// program pays for their first compile. Only a daemon does it: a --no-daemon run would
-// pay it for nothing.
-void warm_up(engine::Interpreter& interpreter) {
-  for (int i = 0; i < 2; ++i) interpreter.execute({.code = "__import__('random')\nprint(end='')\n1"});
-  interpreter.execute(
-      {.code = "for _name in ('calendar', 'csv', 'datetime', 'decimal', 'fractions', 'json', 'pprint', 're', "
-               "'statistics', 'urllib.parse', 'uuid'):\n    __import__(_name)\ndel _name"});
-}
 
 std::optional<std::filesystem::path> path_of(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
@@ -81,7 +71,9 @@ int run_host_main(int boot_fd) {
     python.warnings.push_back(warning);
   if (auto warning = packages::skipped_wheels_warning(setup->skipped_wheels, setup->wheels_dir); !warning.empty())
     python.warnings.push_back(warning);
-  if (daemon) warm_up(**interpreter);
+  // Only a zygote warms up (sessions/warm_up.h): a --no-daemon run would pay for nothing.
+  // The modules programs commonly import are in the memory snapshot already.
+  if (daemon) sessions::warm_up(**interpreter, "");
 
   if (!sessions::send_frame(boot_fd, sessions::encode(sessions::RunHostReady{static_cast<std::int32_t>(::getpid())})))
     return exit_status::internal;

@@ -21,6 +21,7 @@
 #include "sessions/frame_io.h"
 #include "sessions/frame_limits.h"
 #include "sessions/session_process.h"
+#include "sessions/warm_up.h"
 #include "sessions/wire_messages.h"
 
 namespace vivarium::sessions {
@@ -102,15 +103,8 @@ int zygote_main(int control_fd, pid_t expected_parent) {
   auto interpreter = engine::Interpreter::boot(boot);
   if (!interpreter) return report_failure(interpreter.error());
 
-  // Run the execution path once here, so that its lazy JS compilation and first-call
-  // set-up happen in the zygote instead of again in every session (~150 ms each). The
-  // code binds no name: a session must start with an empty namespace, as python3 does.
-  for (int i = 0; i < 2; ++i) (*interpreter)->execute({.code = "__import__('random')\nprint(end='')\n1"});
-  // Pyodide's standard library is source only, so a first import compiles: 5-130 ms
-  // for modules that programs commonly use. Imported here once, they cost sessions
-  // nothing (shared copy-on-write pages), again without binding a name.
-  (*interpreter)
-      ->execute({.code = std::string("for _name in (") + kWarmImports + "):\n    __import__(_name)\ndel _name"});
+  // Once here, for every session (shared copy-on-write pages).
+  warm_up(**interpreter, kWarmImports);
 
   // Children are reaped automatically; the server watches them through pidfds.
   struct sigaction ignore {};
