@@ -180,7 +180,9 @@
     } else options._makeSnapshot = true;
     const pyodide = await withCachedWasm(indexURL, () => loadPyodide(options));
     if (!snapshot) {
-      pyodide.runPython(`import ${kSnapshotImports.join(", ")}`);
+      // Imported without binding a name: an interpreter must start with an empty namespace.
+      pyodide.runPython(
+        `for _name in (${kSnapshotImports.map((name) => `'${name}'`).join(", ")},):\n    __import__(_name)\ndel _name`);
       hooks.saveSnapshot(pyodide.makeMemorySnapshot());
     }
     pyodide.FS.mkdirTree(home);

@@ -68,12 +68,13 @@ std::optional<fs::path> headless_snapshot_path(const IsolateState& state) {
 
 }  // namespace
 
-// "-v2": the file has a trailer (snapshot_file.h); an older vivarium reading it as its own
+// "-v3": the file has a trailer (snapshot_file.h) and the pre-imported modules bound no name
+// (-v2 files bound them in __main__); an older vivarium reading it as its own
 // would copy the trailer into Python's memory.
 std::optional<fs::path> snapshot_path(const IsolateState& state) {
   const auto old = headless_snapshot_path(state);
   if (!old) return std::nullopt;
-  return old->parent_path() / (old->stem().string() + "-v2.snapshot");
+  return old->parent_path() / (old->stem().string() + "-v3.snapshot");
 }
 
 namespace {

@@ -108,7 +108,7 @@ TEST_F(CacheFiles, DamagedJsCodeCacheIsRejected) {
 // interpreter at every start); without its trailer it is refused, the boot starts
 // CPython afresh (seconds, once) and writes a whole one.
 TEST_F(CacheFiles, TruncatedMemorySnapshotIsMadeAgain) {
-  const auto snapshots = files_ending("-v2.snapshot");
+  const auto snapshots = files_ending("-v3.snapshot");
   ASSERT_EQ(snapshots.size(), 1u);
   const auto size = fs::file_size(snapshots[0]);
   fs::resize_file(snapshots[0], size - (1 << 20));
