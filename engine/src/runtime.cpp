@@ -40,8 +40,14 @@ std::expected<void, std::string> Runtime::initialize(const RuntimeOptions& optio
     //   Flipping the 21 MB of code to RX while the cached module loads costs about 25 ms
     //   per boot (measured with a warm cache; the ~330 ms once measured was a cache that
     //   V8 rejected and recompiled). Sessions fork after it and pay nothing.
+    // --no-memory-reducer: the reducer's timer, armed in a zygote's boot, is long due in
+    //   every fork of a zygote older than ~8 s, so each forked program or session ran a
+    //   full mark-compact on its first message-loop pump: `run -c pass` through a warm
+    //   zygote went from 29 to 54 ms once the zygote was 30 s old (perf: MarkCompact in
+    //   vivarium-prog), and the marking dirtied shared heap pages. The JS heap is small
+    //   next to Python's wasm memory; ordinary allocation-driven GCs still run.
     g_flags =
-        "--single-threaded --no-liftoff --wasm-write-protect-code-memory --stack-size=2000 "
+        "--single-threaded --no-liftoff --wasm-write-protect-code-memory --no-memory-reducer --stack-size=2000 "
         "--wasm-max-mem-pages=" +
         std::to_string(options.wasm_memory_limit / kWasmPageSize);
     // Extra flags for diagnosis (profiling, tracing); not part of the documented interface.
