@@ -30,6 +30,9 @@ using Clock = std::chrono::steady_clock;
 
 // A client that connects and then says nothing holds the loop this long at most.
 constexpr auto kFirstFrameLimit = std::chrono::seconds(5);
+// The client that started the zygote connects within a few ms of its ready frame; past
+// this, the warm-up runs without waiting for it.
+constexpr int kWarmUpWaitMs = 200;
 
 // Resident bytes of this process (/proc/self/statm's second field, in pages).
 std::uint64_t resident_bytes() {
@@ -173,7 +176,8 @@ void serve_connection(DaemonState& state, int connection) {
 
 }  // namespace
 
-void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& identity) {
+void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& identity,
+                const std::function<void()>& warm_up) {
   // Fully detached (the client made it a session leader with /dev/null for stdio): no
   // terminal's signals reach it; SIGTERM ends it cleanly.
   sigset_t handled;
@@ -185,6 +189,12 @@ void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& ident
   ::lstat(identity.socket_path.c_str(), &state.socket_file);
   ::fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
   ::fcntl(listen_fd, F_SETFL, O_NONBLOCK);
+  bool warmed = false;
+  auto warm_once = [&] {
+    if (warmed) return;
+    warmed = true;
+    warm_up();
+  };
   for (;;) {
     int wait_ms = -1;
     if (state.programs == 0) {
@@ -193,8 +203,11 @@ void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& ident
       if (left.count() <= 0) exit_daemon(state);
       wait_ms = static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30));
     }
+    if (!warmed) wait_ms = wait_ms < 0 ? kWarmUpWaitMs : std::min(wait_ms, kWarmUpWaitMs);
     pollfd ready[2] = {{listen_fd, POLLIN, 0}, {state.signal_fd, POLLIN, 0}};
-    if (::poll(ready, 2, wait_ms) < 0 && errno != EINTR) exit_daemon(state);
+    const int events = ::poll(ready, 2, wait_ms);
+    if (events < 0 && errno != EINTR) exit_daemon(state);
+    if (events == 0) warm_once();
     if (ready[1].revents) reap(state);
     if (!(ready[0].revents & POLLIN)) continue;
     const int connection = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -202,6 +215,7 @@ void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& ident
     state.idle_since = Clock::now();
     serve_connection(state, connection);
     ::close(connection);
+    warm_once();
   }
 }
 

@@ -71,17 +71,17 @@ int run_host_main(int boot_fd) {
     python.warnings.push_back(warning);
   if (auto warning = packages::skipped_wheels_warning(setup->skipped_wheels, setup->wheels_dir); !warning.empty())
     python.warnings.push_back(warning);
-  // Only a zygote warms up (sessions/warm_up.h): a --no-daemon run would pay for nothing.
-  // The modules programs commonly import are in the memory snapshot already.
-  if (daemon) sessions::warm_up(**interpreter, "");
-
   if (!sessions::send_frame(boot_fd, sessions::encode(sessions::RunHostReady{static_cast<std::int32_t>(::getpid())})))
     return exit_status::internal;
   if (daemon) {
     ::close(boot_fd);
     const DaemonIdentity identity{host->key, host->settings, std::chrono::milliseconds(host->idle_ms),
                                   host->socket_path};
-    run_daemon(python, kRunHostListenFd, identity);
+    // Only a zygote warms up (sessions/warm_up.h): a --no-daemon run would pay for
+    // nothing. It does so after forking its first program, whose client would otherwise
+    // wait ~50 ms for it (docs/performance.md): that program starts as a --no-daemon one does. The modules
+    // programs commonly import are in the memory snapshot already.
+    run_daemon(python, kRunHostListenFd, identity, [&] { sessions::warm_up(**interpreter, ""); });
   }
   // --no-daemon: the client's request follows on the same socket, which becomes fd 3.
   auto request_frame = sessions::receive_frame(boot_fd, sessions::kRunRequestFrameLimit);

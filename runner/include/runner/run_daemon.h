@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "runner/program.h"
@@ -18,6 +19,9 @@ struct DaemonIdentity {
   std::string socket_path;  // unlinked when it exits, if it is still this daemon's
 };
 
-[[noreturn]] void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& identity);
+// `warm_up` runs once, after the first program is forked (the one of the client that
+// started the zygote, which must not wait for it) or when none came within kWarmUpWait.
+[[noreturn]] void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& identity,
+                             const std::function<void()>& warm_up);
 
 }  // namespace vivarium::runner
