@@ -59,6 +59,9 @@ def main():
         print("   their targets, appear once it has; every run above is in-process)")
     if has_baseline:
         target("in-process median / baseline median", no_daemon / median("baseline"), 1.0)
+        if has_daemon:
+            target("first run / baseline (in-process) median", median("run (starts zygote)") / median("baseline"),
+                   1.10)
     else:
         print("  (the in-process run against today's: set BASELINE_VIVARIUM=path/to/older/vivarium)")
 
