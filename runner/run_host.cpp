@@ -79,8 +79,8 @@ int run_host_main(int boot_fd) {
                                   host->socket_path};
     // Only a zygote warms up (sessions/warm_up.h): a --no-daemon run would pay for
     // nothing. It does so after forking its first program, whose client would otherwise
-    // wait ~50 ms for it (docs/performance.md): that program starts as a --no-daemon one does. The modules
-    // programs commonly import are in the memory snapshot already.
+    // wait ~50 ms for it (docs/performance.md), so that program starts as a --no-daemon
+    // one does. The modules programs commonly import are in the memory snapshot already.
     run_daemon(python, kRunHostListenFd, identity, [&] { sessions::warm_up(**interpreter, ""); });
   }
   // --no-daemon: the client's request follows on the same socket, which becomes fd 3.

@@ -20,7 +20,7 @@ struct DaemonIdentity {
 };
 
 // `warm_up` runs once, after the first program is forked (the one of the client that
-// started the zygote, which must not wait for it) or when none came within kWarmUpWait.
+// started the zygote, which must not wait for it) or when no client came within 200 ms.
 [[noreturn]] void run_daemon(BootedPython& python, int listen_fd, const DaemonIdentity& identity,
                              const std::function<void()>& warm_up);
 
